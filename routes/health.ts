@@ -1,0 +1,25 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+
+const Status = Type.Object({
+  status: Type.String(),
+  pool: Type.Optional(Type.Object({ threads: Type.Integer(), queued: Type.Integer() })),
+  jobs: Type.Optional(Type.Object({ running: Type.Integer(), queued: Type.Integer() }))
+})
+
+/** Liveness (the process answers) and readiness (the pool is warm and the service is not shutting down). */
+const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/healthz', { schema: { summary: 'Liveness', response: { 200: Status } } }, async () => ({ status: 'ok' }))
+
+  app.get('/readyz', { schema: { summary: 'Readiness', response: { 200: Status, 503: Status } } }, async (_request, reply) => {
+    const { pool, scheduler, ready } = app.lab
+    const body = {
+      status: ready && scheduler.accepting ? 'ready' : 'not ready',
+      pool: { threads: pool.threads.length, queued: pool.queueSize },
+      jobs: { running: scheduler.runningCount, queued: scheduler.queuedCount }
+    }
+    return reply.code(body.status === 'ready' ? 200 : 503).send(body)
+  })
+}
+
+export default healthRoutes

@@ -1,0 +1,76 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { InvalidField } from '../src/errors.js'
+import { JOB_STATUSES, JobViewSchema } from '../src/jobs/job.js'
+import { jobAsCsv, jobAsTable } from '../src/jobs/job-formats.js'
+import { checkJobSpec, jobSpecSchema, withParamDefaults, type JobSpec } from '../src/jobs/job-spec.js'
+import { StringEnum } from '../src/schema-helpers.js'
+
+const ErrorRef = { $ref: 'Error#' }
+const IdParams = Type.Object({ id: Type.String({ description: 'job id' }) })
+
+/** Jobs: submit, list, read (JSON, text table, CSV), cancel. */
+const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { config, scheduler, paramsSchemas } = app.lab
+  const SpecSchema = jobSpecSchema(config, paramsSchemas)
+
+  app.post('/jobs', {
+    schema: {
+      summary: 'Submit a job',
+      description: 'Queues a job (FIFO, MAX_RUNNING_JOBS at a time). `?wait=true` answers 200 with the finished job.',
+      body: SpecSchema,
+      querystring: Type.Object({ wait: Type.Boolean({ default: false, description: 'answer when the job has ended' }) }, { additionalProperties: false }),
+      response: { 200: JobViewSchema, 202: JobViewSchema, 400: ErrorRef, 413: ErrorRef, 415: ErrorRef, 429: ErrorRef, 503: ErrorRef }
+    }
+  }, async (request, reply) => {
+    const spec = request.body as JobSpec
+    const problem = checkJobSpec(spec, config)
+    if (problem) throw new InvalidField(problem)
+    let job
+    try {
+      job = scheduler.submit(withParamDefaults(spec, paramsSchemas))
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 429) reply.header('retry-after', scheduler.retryAfterSeconds())
+      throw error
+    }
+    reply.header('location', `/jobs/${job.id}`)
+    if (!request.query.wait) return reply.code(202).send(job.view())
+    await job.ended()
+    return reply.code(200).send(job.view())
+  })
+
+  app.get('/jobs', {
+    schema: {
+      summary: 'Recent jobs, newest first',
+      querystring: Type.Object({
+        status: Type.Optional(StringEnum(JOB_STATUSES)),
+        limit: Type.Integer({ minimum: 1, maximum: config.MAX_STORED_JOBS, default: Math.min(50, config.MAX_STORED_JOBS), description: 'at most this many (MAX_STORED_JOBS)' })
+      }, { additionalProperties: false }),
+      response: { 200: Type.Object({ jobs: Type.Array(JobViewSchema) }), 400: ErrorRef }
+    }
+  }, async (request) => ({ jobs: scheduler.list(request.query.status, request.query.limit).map((job) => job.view()) }))
+
+  app.get('/jobs/:id', {
+    schema: {
+      summary: 'One job: JSON, or an aligned table with Accept: text/plain, or CSV with Accept: text/csv',
+      params: IdParams,
+      response: { 200: JobViewSchema, 404: ErrorRef }
+    }
+  }, async (request, reply) => {
+    const view = scheduler.get(request.params.id).view()
+    const accept = request.headers.accept ?? ''
+    if (accept.includes('text/csv')) return reply.type('text/csv; charset=utf-8').send(jobAsCsv(view))
+    if (accept.includes('text/plain')) return reply.type('text/plain; charset=utf-8').send(jobAsTable(view))
+    return view
+  })
+
+  app.delete('/jobs/:id', {
+    schema: {
+      summary: 'Cancel a queued or running job; answers the cancelled job with its partial report',
+      params: IdParams,
+      response: { 200: JobViewSchema, 404: ErrorRef, 409: ErrorRef }
+    }
+  }, async (request) => (await scheduler.cancel(request.params.id)).view())
+}
+
+export default jobRoutes

@@ -1,0 +1,39 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { MODES } from '../src/executors/executor.js'
+import { machineInfo } from '../src/measure/environment.js'
+import { WORKLOAD_NAMES, workloads } from '../src/workloads/index.js'
+
+const InfoSchema = Type.Object({
+  name: Type.String(),
+  version: Type.String(),
+  node: Type.String(),
+  platform: Type.String(),
+  cpuModel: Type.String(),
+  cores: Type.Integer(),
+  cgroupCpuQuota: Type.Union([Type.Number(), Type.Null()]),
+  poolSize: Type.Integer(),
+  modes: Type.Array(Type.String()),
+  workloads: Type.Record(Type.String(), Type.String()),
+  limits: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String()])),
+  links: Type.Record(Type.String(), Type.String())
+})
+
+/** GET / — what this service is, the machine it runs on, its limits and where to go next. */
+const rootRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { config } = app.lab
+  const limits = Object.fromEntries(Object.entries(config).filter(([key]) =>
+    /^(MAX_|DEFAULT_|SIM_|POOL_|BODY_|INLINE_|PROGRESS_)/.test(key)))
+  app.get('/', { schema: { summary: 'Service info', response: { 200: InfoSchema } } }, async () => ({
+    name: 'concurrency-lab',
+    version: app.lab.version,
+    ...machineInfo(),
+    poolSize: config.POOL_SIZE,
+    modes: [...MODES],
+    workloads: Object.fromEntries(WORKLOAD_NAMES.map((name) => [name, workloads[name].summary])),
+    limits,
+    links: { docs: '/docs', openapi: '/docs/json', jobs: '/jobs', health: '/healthz', ready: '/readyz' }
+  }))
+}
+
+export default rootRoutes

@@ -1,0 +1,93 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { TSchema } from 'typebox'
+import healthRoutes from '../routes/health.js'
+import jobEventRoutes from '../routes/job-events.js'
+import jobRoutes from '../routes/jobs.js'
+import rootRoutes from '../routes/root.js'
+import simRoutes from '../routes/sim.js'
+import workRoutes from '../routes/work.js'
+import type { Config } from './config.js'
+import { createExecutors } from './executors/index.js'
+import { startWorkerPool, type WorkerPool } from './executors/worker-pool.js'
+import { JobScheduler } from './jobs/job-scheduler.js'
+import { workloadParamsSchemas } from './jobs/job-spec.js'
+import { errorHandler } from './plugins/error-handler.js'
+import { ErrorSchema } from './plugins/error-schema.js'
+import { openApi } from './plugins/swagger.js'
+import { servicePackage } from './service-info.js'
+import { startUpstream } from './upstream/upstream-thread.js'
+import { describeSchemaErrors } from './validation-message.js'
+import type { WorkloadName } from './workloads/index.js'
+
+/** The service's shared parts, created once per app and closed with it. */
+export interface Lab {
+  config: Config
+  pool: WorkerPool
+  scheduler: JobScheduler
+  upstreamUrl: string
+  paramsSchemas: Record<WorkloadName, TSchema>
+  version: string
+  /** false until the pool is warm, and again once shutdown begins */
+  ready: boolean
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    lab: Lab
+  }
+}
+
+function loggerOptions (config: Config): FastifyServerOptions['logger'] {
+  const pretty = config.LOG_PRETTY === 'true' || (config.LOG_PRETTY === 'auto' && process.stdout.isTTY)
+  return pretty
+    ? { level: config.LOG_LEVEL, transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l' } } }
+    : { level: config.LOG_LEVEL }
+}
+
+/** Builds the whole service (used by server.ts and by the tests); it does not listen. */
+export async function buildApp (config: Config): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions(config),
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    requestIdHeader: 'x-request-id',
+    // Reject unknown properties instead of silently dropping them (Fastify's default removes them).
+    ajv: { customOptions: { removeAdditional: false } },
+    schemaErrorFormatter: (errors, dataVar) => new Error(describeSchemaErrors(errors, dataVar))
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.addSchema(ErrorSchema)
+  await app.register(errorHandler, { bodyLimit: config.BODY_LIMIT_BYTES })
+  await app.register(openApi, { version: servicePackage.version })
+
+  const upstream = await startUpstream(config)
+  const pool = await startWorkerPool(config, app.log)
+  const scheduler = new JobScheduler({ config, executors: createExecutors(pool), upstreamUrl: upstream.url })
+  const lab: Lab = {
+    config,
+    pool,
+    scheduler,
+    upstreamUrl: upstream.url,
+    paramsSchemas: workloadParamsSchemas(config),
+    version: servicePackage.version,
+    ready: true
+  }
+  app.decorate('lab', lab)
+
+  // Shutdown order: refuse new jobs and cancel the running ones (their executors kill threads and children and
+  // remove temp files), then stop the pool and the upstream thread.
+  app.addHook('preClose', async () => { lab.ready = false })
+  app.addHook('onClose', async () => {
+    await scheduler.shutdown()
+    await pool.destroy()
+    await upstream.close()
+  })
+
+  await app.register(rootRoutes)
+  await app.register(healthRoutes)
+  await app.register(jobRoutes)
+  await app.register(jobEventRoutes)
+  await app.register(workRoutes)
+  await app.register(simRoutes)
+  return app
+}

@@ -1,0 +1,78 @@
+import { availableParallelism } from 'node:os'
+import envSchema from 'env-schema'
+import { Type, type Static } from 'typebox'
+import { StringEnum } from './schema-helpers.js'
+import { describeSchemaErrors, type SchemaError } from './validation-message.js'
+
+const MiB = 1024 * 1024
+const cores = availableParallelism()
+
+/** An integer limit read from the environment, with its documented default and allowed range. */
+function limit (defaultValue: number, minimum: number, maximum: number, description: string) {
+  return Type.Integer({ default: defaultValue, minimum, maximum, description })
+}
+
+/**
+ * Every knob of the service. The README's table of limits is this schema; `GET /` shows the live values.
+ * A bad value stops the service at start-up with a message naming the variable.
+ */
+export const ConfigSchema = Type.Object({
+  HOST: Type.String({ default: '127.0.0.1', description: 'address to bind' }),
+  PORT: limit(3000, 0, 65535, 'port to bind (0 = any free port)'),
+  LOG_LEVEL: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    { default: 'info', description: 'pino log level' }),
+  LOG_PRETTY: StringEnum(['auto', 'true', 'false'],
+    { default: 'auto', description: 'pretty logs; auto = only when stdout is a terminal' }),
+  POOL_SIZE: limit(cores, 1, 256, 'threads of the warm piscina pool (default: available parallelism)'),
+  POOL_TASKS_PER_THREAD: limit(1, 1, 1000, 'tasks one pool thread runs at once (piscina concurrentTasksPerWorker)'),
+  MAX_TASKS: limit(1_000_000, 1, 100_000_000, 'tasks per job'),
+  MAX_CONCURRENCY: limit(10_000, 1, 1_000_000, 'in-flight tasks of an async or pool job'),
+  MAX_THREADS: limit(64, 1, 1024, 'threads of a threads job'),
+  MAX_PROCESSES: limit(32, 1, 512, 'child processes of a processes job'),
+  MAX_BATCH: limit(10_000, 1, 1_000_000, 'tasks per dispatch (batch)'),
+  MAX_HASH_BYTES: limit(16 * MiB, 1, 1024 * MiB, 'hash: bytes hashed per round'),
+  MAX_HASH_ROUNDS: limit(100_000, 1, 100_000_000, 'hash: chained rounds per task'),
+  MAX_LATENCY_MS: limit(60_000, 0, 3_600_000, 'db and net: simulated latency per task'),
+  MAX_DB_CONNECTIONS: limit(10_000, 1, 1_000_000, 'db: size of the simulated connection pool'),
+  MAX_FILE_BYTES: limit(64 * MiB, 1, 1024 * MiB, 'file: bytes written per task'),
+  DEFAULT_JOB_TIMEOUT_MS: limit(300_000, 1, 86_400_000, 'timeoutMs of a job that does not set one'),
+  MAX_JOB_TIMEOUT_MS: limit(3_600_000, 1, 86_400_000, 'largest timeoutMs a job may ask for'),
+  MAX_START_DELAY_MS: limit(60_000, 0, 86_400_000, 'largest startDelayMs of a job'),
+  MAX_RUNNING_JOBS: limit(1, 1, 64, 'jobs that run at the same time (1 keeps measurements apart)'),
+  MAX_QUEUED_JOBS: limit(32, 0, 100_000, 'jobs waiting to run; beyond it POST /jobs answers 429'),
+  MAX_STORED_JOBS: limit(200, 1, 100_000, 'finished jobs kept for GET /jobs'),
+  MAX_JOB_ERRORS: limit(20, 0, 10_000, 'task errors kept in a report (the count is always exact)'),
+  BODY_LIMIT_BYTES: limit(65_536, 1024, 16 * MiB, 'largest request body'),
+  SIM_MAX_DELAY_MS: limit(60_000, 0, 3_600_000, '/sim/delay and net: largest delay (ms + jitterMs)'),
+  SIM_MAX_BYTES: limit(16 * MiB, 0, 1024 * MiB, '/sim/delay and net: largest response body'),
+  INLINE_YIELD_MS: limit(50, 1, 60_000,
+    'inline and async modes give the event loop a turn after a task once this long has passed, so cancel, timeouts and progress still work'),
+  PROGRESS_INTERVAL_MS: limit(100, 10, 60_000, 'least time between two progress events of a job'),
+  SHUTDOWN_GRACE_MS: limit(10_000, 100, 600_000, 'longest graceful shutdown before a forced exit'),
+  UPSTREAM_URL: Type.Optional(Type.String({
+    pattern: '^https?://[^\\s/]+',
+    description: 'net workload upstream (serves /sim/delay); default: one the service starts on loopback in its own thread'
+  }))
+})
+
+export type Config = Static<typeof ConfigSchema>
+
+/** Reads and validates the environment (or `overrides`, for tests). Throws an error naming the variable. */
+export function loadConfig (overrides: Partial<Record<keyof Config, unknown>> = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  let config: Config
+  try {
+    config = envSchema<Config>({ schema: ConfigSchema, data: { ...env, ...overrides }, env: false })
+  } catch (error) {
+    const errors = (error as { errors?: SchemaError[] }).errors
+    throw errors ? new Error(`invalid configuration: ${describeSchemaErrors(errors, 'env')}`) : error
+  }
+  if (config.DEFAULT_JOB_TIMEOUT_MS > config.MAX_JOB_TIMEOUT_MS) {
+    throw new Error(`env/DEFAULT_JOB_TIMEOUT_MS must be <= MAX_JOB_TIMEOUT_MS (${config.MAX_JOB_TIMEOUT_MS})`)
+  }
+  return config
+}
+
+/** Test helper: a config from defaults plus overrides, ignoring the process environment. */
+export function testConfig (overrides: Partial<Record<keyof Config, unknown>> = {}): Config {
+  return loadConfig({ LOG_LEVEL: 'silent', PORT: 0, ...overrides }, {})
+}

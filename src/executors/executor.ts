@@ -1,0 +1,35 @@
+import type { CpuTimes, JobContext, TaskOutcome } from './messages.js'
+
+/** What the job runner asks of an executor. The executor decides only *where* tasks run. */
+export interface ExecutionPlan {
+  job: JobContext
+  tasks: number
+  /** lanes (inline: 1), threads, in-flight pool dispatches, or processes */
+  concurrency: number
+  /** task indices per dispatch (pool, processes) */
+  batch: number
+  /** aborted on cancel, timeout or shutdown: stop dispatching and tear down at once */
+  signal: AbortSignal
+  /** called as outcomes arrive; every task reported exactly once, unless the job was stopped */
+  onOutcomes: (outcomes: TaskOutcome[]) => void
+  /** main-thread modes give the event loop a turn once this long has passed since the last one */
+  yieldEveryMs: number
+}
+
+export interface ExecutionResult {
+  /** time to start threads or processes until all were ready (excluded from wall time) */
+  startupMs: number
+  /** time to join threads or processes at the end (excluded from wall time) */
+  teardownMs: number
+  /** CPU that child processes reported for themselves (the parent's own figure cannot include it) */
+  childCpu?: CpuTimes
+  /** set when the job cannot go on (every thread died): the job fails with this message */
+  fatalError?: string
+  /** threads or processes that died during the job */
+  workerDeaths: number
+}
+
+export type Executor = (plan: ExecutionPlan) => Promise<ExecutionResult>
+
+export const MODES = ['inline', 'async', 'threads', 'pool', 'processes'] as const
+export type Mode = typeof MODES[number]

@@ -1,0 +1,69 @@
+/**
+ * Message shapes shared by the main thread and the worker entries (threads, pool, processes).
+ *
+ *   main ──JobContext──▶ worker entry ──runTask──▶ workload task function
+ *   main ◀──TaskOutcome[]── worker entry
+ */
+import type { WorkloadName } from '../workloads/index.js'
+
+/** Everything a worker needs to run any task of a job. Structured-cloneable. */
+export interface JobContext {
+  jobId: string
+  workload: WorkloadName
+  params: unknown
+  seed: number
+  /** the workload's per-job resources (see Workload.prepare) */
+  shared: unknown
+  upstreamUrl: string
+  /** fault injection: the worker that claims this task exits with code 70 (threads, pool and processes only) */
+  crashAtTask?: number
+}
+
+export interface TaskOutcome {
+  index: number
+  ok: boolean
+  /** time the task function ran, measured where it ran, in ms */
+  runMs: number
+  waitMs?: number
+  value?: string | number
+  error?: string
+  /** which thread or process ran it: 'main', 'thread 3', 'pool thread 2', 'pid 1234' */
+  worker: string
+}
+
+export interface CpuTimes { userMs: number, systemMs: number }
+
+/** Layout of the threads executor's control block in shared memory (Int32 cells). */
+export const ThreadControl = {
+  /** next task index to claim (Atomics.add) */
+  NEXT: 0,
+  /** 1 = stop claiming (cancel) */
+  STOP: 1,
+  /** first of one cell per worker: the index it is running, −1 when idle */
+  RUNNING: 2
+} as const
+
+export interface ThreadWorkerData {
+  job: JobContext
+  slot: number
+  tasks: number
+  control: SharedArrayBuffer
+}
+
+export type ThreadToMain =
+  | { type: 'ready' }
+  | { type: 'outcomes', outcomes: TaskOutcome[] }
+  | { type: 'done' }
+
+/** One piscina dispatch: a batch of task indices of one job (no job = warm-up). */
+export interface PoolTask { job: JobContext | null, indices: number[] }
+
+export type MainToChild =
+  | { type: 'init', job: JobContext }
+  | { type: 'run', indices: number[] }
+  | { type: 'stop' }
+
+export type ChildToMain =
+  | { type: 'ready' }
+  | { type: 'outcomes', outcomes: TaskOutcome[], cpu: CpuTimes, chunkDone: boolean }
+  | { type: 'bye', cpu: CpuTimes }

@@ -1,0 +1,35 @@
+import { workloads } from '../workloads/index.js'
+import type { JobContext, TaskOutcome } from './messages.js'
+
+function errorMessage (error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+/**
+ * Runs one task of a job, wherever it is called from (main thread, worker thread, pool thread, child process), and
+ * measures it the same way: a throw becomes a failed outcome, never an exception.
+ */
+export async function runTask (job: JobContext, index: number, worker: string): Promise<TaskOutcome> {
+  const started = performance.now()
+  try {
+    const result = await workloads[job.workload].task(job.params, {
+      index,
+      seed: job.seed,
+      shared: job.shared,
+      upstreamUrl: job.upstreamUrl
+    })
+    const outcome: TaskOutcome = { index, ok: true, runMs: performance.now() - started, value: result.value, worker }
+    if (result.waitMs !== undefined) outcome.waitMs = result.waitMs
+    return outcome
+  } catch (error) {
+    return { index, ok: false, runMs: performance.now() - started, error: errorMessage(error), worker }
+  }
+}
+
+/** Exit code of a worker that crashed on purpose (crashAtTask). */
+export const CRASH_EXIT_CODE = 70
+
+/** Fault injection for the crash lesson: only worker entries call this, never the main thread. */
+export function crashIfAsked (job: JobContext, index: number): void {
+  if (job.crashAtTask === index) process.exit(CRASH_EXIT_CODE)
+}

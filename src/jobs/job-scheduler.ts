@@ -1,0 +1,116 @@
+import type { Config } from '../config.js'
+import { JobAlreadyFinished, JobNotFound, JobQueueFull, ShuttingDown } from '../errors.js'
+import { Job, type JobStatus } from './job.js'
+import type { JobSpec } from './job-spec.js'
+import { runJob, type JobRunnerDeps } from './run-job.js'
+
+const RECENT_DURATIONS = 10
+
+/**
+ * Runs jobs in FIFO order, at most MAX_RUNNING_JOBS at once (1 by default, so measurements do not disturb each
+ * other), with a bounded queue; keeps every live job and the last MAX_STORED_JOBS finished ones.
+ */
+export class JobScheduler {
+  readonly #config: Config
+  readonly #deps: JobRunnerDeps
+  readonly #jobs = new Map<string, Job>()
+  readonly #queue: Job[] = []
+  readonly #running = new Set<Job>()
+  readonly #finished: string[] = []
+  readonly #recentDurationsMs: number[] = []
+  #accepting = true
+
+  constructor (deps: JobRunnerDeps) {
+    this.#config = deps.config
+    this.#deps = deps
+  }
+
+  get runningCount (): number {
+    return this.#running.size
+  }
+
+  get queuedCount (): number {
+    return this.#queue.length
+  }
+
+  get accepting (): boolean {
+    return this.#accepting
+  }
+
+  submit (spec: JobSpec): Job {
+    if (!this.#accepting) throw new ShuttingDown()
+    if (this.#running.size >= this.#config.MAX_RUNNING_JOBS && this.#queue.length >= this.#config.MAX_QUEUED_JOBS) {
+      throw new JobQueueFull(this.#queue.length)
+    }
+    const job = new Job(spec)
+    this.#jobs.set(job.id, job)
+    this.#queue.push(job)
+    this.#pump()
+    return job
+  }
+
+  get (id: string): Job {
+    const job = this.#jobs.get(id)
+    if (!job) throw new JobNotFound(id)
+    return job
+  }
+
+  /** Newest first. */
+  list (status: JobStatus | undefined, limit: number): Job[] {
+    const jobs = [...this.#jobs.values()].reverse()
+    return (status ? jobs.filter((job) => job.status === status) : jobs).slice(0, limit)
+  }
+
+  /** Cancels a queued or running job and resolves once it has ended (with its partial report). */
+  async cancel (id: string): Promise<Job> {
+    const job = this.get(id)
+    if (job.isFinished) throw new JobAlreadyFinished(id, job.status)
+    this.#stop(job, 'cancelled')
+    await job.ended()
+    return job
+  }
+
+  /** Seconds a client should wait before retrying a rejected job: the recent mean job time per queued job. */
+  retryAfterSeconds (): number {
+    const durations = this.#recentDurationsMs
+    const meanMs = durations.length > 0 ? durations.reduce((a, b) => a + b, 0) / durations.length : 1000
+    return Math.max(1, Math.ceil(meanMs * (this.#queue.length + 1) / this.#config.MAX_RUNNING_JOBS / 1000))
+  }
+
+  /** Stops accepting, cancels every queued and running job and waits until they have ended. */
+  async shutdown (): Promise<void> {
+    this.#accepting = false
+    const live = [...this.#queue, ...this.#running]
+    for (const job of live) this.#stop(job, 'shutdown')
+    await Promise.all(live.map((job) => job.ended()))
+  }
+
+  #stop (job: Job, reason: 'cancelled' | 'shutdown'): void {
+    job.stop(reason)
+    const queued = this.#queue.indexOf(job)
+    if (queued >= 0) {
+      this.#queue.splice(queued, 1)
+      job.finish('cancelled', null, { code: 'JOB_CANCELLED', message: `cancelled before it started (${reason})` })
+      this.#remember(job)
+    }
+  }
+
+  #pump (): void {
+    while (this.#running.size < this.#config.MAX_RUNNING_JOBS && this.#queue.length > 0) {
+      const job = this.#queue.shift()!
+      this.#running.add(job)
+      runJob(job, this.#deps).then(() => {
+        this.#running.delete(job)
+        if (job.report) this.#recentDurationsMs.push(job.report.totalMs)
+        if (this.#recentDurationsMs.length > RECENT_DURATIONS) this.#recentDurationsMs.shift()
+        this.#remember(job)
+        this.#pump()
+      })
+    }
+  }
+
+  #remember (job: Job): void {
+    this.#finished.push(job.id)
+    while (this.#finished.length > this.#config.MAX_STORED_JOBS) this.#jobs.delete(this.#finished.shift()!)
+  }
+}

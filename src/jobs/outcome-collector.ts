@@ -1,0 +1,60 @@
+import type { TaskOutcome } from '../executors/messages.js'
+import { LatencyStats } from '../measure/latency-stats.js'
+import type { Report } from './report-schema.js'
+
+/** Results of this many first tasks (by index) are kept in the report, so anyone can check them. */
+export const RESULT_SAMPLE = 5
+
+/** Everything a report needs from task outcomes, gathered as they arrive (nothing kept per task). */
+export class OutcomeCollector {
+  readonly latency = new LatencyStats()
+  readonly wait = new LatencyStats()
+  done = 0
+  failed = 0
+  readonly #workers = new Map<string, { tasks: number, busyMs: number }>()
+  readonly errors: Report['errors'] = []
+  errorsOmitted = 0
+  readonly #results: Report['results'] = []
+  readonly #maxErrors: number
+
+  constructor (maxErrors: number) {
+    this.#maxErrors = maxErrors
+  }
+
+  add (outcome: TaskOutcome): void {
+    if (outcome.ok) this.done++
+    else this.failed++
+    if (outcome.worker !== 'lost') {
+      this.latency.record(outcome.runMs)
+      const worker = this.#workers.get(outcome.worker)
+      if (worker) {
+        worker.tasks++
+        worker.busyMs += outcome.runMs
+      } else {
+        this.#workers.set(outcome.worker, { tasks: 1, busyMs: outcome.runMs })
+      }
+    }
+    if (outcome.waitMs !== undefined) this.wait.record(outcome.waitMs)
+    if (!outcome.ok) {
+      if (this.errors.length < this.#maxErrors) {
+        this.errors.push({ index: outcome.index, worker: outcome.worker, message: outcome.error ?? 'unknown error' })
+      } else {
+        this.errorsOmitted++
+      }
+    }
+    if (outcome.index < RESULT_SAMPLE && outcome.value !== undefined) this.#results.push({ index: outcome.index, value: outcome.value })
+  }
+
+  workers (wallMs: number): Report['workers'] {
+    return [...this.#workers].map(([worker, { tasks, busyMs }]) => ({
+      worker,
+      tasks,
+      busyMs: Number(busyMs.toFixed(3)),
+      utilization: wallMs > 0 ? Number(Math.min(busyMs / wallMs, 1).toFixed(4)) : 0
+    }))
+  }
+
+  results (): Report['results'] {
+    return [...this.#results].sort((a, b) => a.index - b.index)
+  }
+}

@@ -1,0 +1,134 @@
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Config } from '../config.js'
+import type { Executor, ExecutionResult, Mode } from '../executors/executor.js'
+import type { JobContext, TaskOutcome } from '../executors/messages.js'
+import { cpuBetween, sampleCpu } from '../measure/cpu-sampler.js'
+import { machineInfo } from '../measure/environment.js'
+import { workloads } from '../workloads/index.js'
+import type { PreparedJob } from '../workloads/workload.js'
+import type { Job } from './job.js'
+import { OutcomeCollector } from './outcome-collector.js'
+import { progressThrottle } from './progress-throttle.js'
+import type { Report } from './report-schema.js'
+
+export interface JobRunnerDeps {
+  config: Config
+  executors: Record<Mode, Executor>
+  upstreamUrl: string
+  /** told every outcome as it arrives (metrics) */
+  onOutcomes?: (job: Job, outcomes: TaskOutcome[]) => void
+}
+
+const ms = (value: number) => Number(value.toFixed(3))
+
+/**
+ * Runs one job to its end and measures it the same way whatever the mode: start delay, workload resources,
+ * CPU and event-loop sampling around the executor, progress, the report, and the final status.
+ * It never throws: anything that goes wrong ends the job as failed with a message.
+ */
+export async function runJob (job: Job, deps: JobRunnerDeps): Promise<void> {
+  const { spec } = job
+  job.status = 'running'
+  job.startedAt = new Date()
+  const timeout = setTimeout(() => job.stop('timeout'), spec.timeoutMs)
+  let prepared: PreparedJob | undefined
+  try {
+    if (spec.startDelayMs > 0) await sleep(spec.startDelayMs, undefined, { signal: job.signal }).catch(() => {})
+    if (!job.signal.aborted) prepared = await workloads[spec.workload].prepare?.(spec.params, job.id)
+    const measured = await measureExecution(job, deps, prepared?.shared)
+    finishJob(job, measured.result, measured.report)
+  } catch (error) {
+    job.finish('failed', null, { code: 'JOB_INTERNAL_ERROR', message: (error as Error).message })
+  } finally {
+    clearTimeout(timeout)
+    await prepared?.cleanup().catch(() => {})
+  }
+}
+
+async function measureExecution (job: Job, deps: JobRunnerDeps, shared: unknown): Promise<{ result: ExecutionResult, report: Report }> {
+  const { spec } = job
+  const collector = new OutcomeCollector(deps.config.MAX_JOB_ERRORS)
+  const progress = progressThrottle(deps.config.PROGRESS_INTERVAL_MS, () => job.emit('progress', { ...job.progress }))
+  const context: JobContext = {
+    jobId: job.id,
+    workload: spec.workload,
+    params: spec.params,
+    seed: spec.seed,
+    shared,
+    upstreamUrl: deps.upstreamUrl
+  }
+  if (spec.crashAtTask !== undefined) context.crashAtTask = spec.crashAtTask
+
+  const delay = monitorEventLoopDelay({ resolution: 10 })
+  delay.enable()
+  const eluStart = performance.eventLoopUtilization()
+  const cpuStart = sampleCpu()
+  let result: ExecutionResult = { startupMs: 0, teardownMs: 0, workerDeaths: 0 }
+  if (!job.signal.aborted) {
+    result = await deps.executors[spec.mode]({
+      job: context,
+      tasks: spec.tasks,
+      concurrency: spec.concurrency,
+      batch: spec.batch,
+      signal: job.signal,
+      yieldEveryMs: deps.config.INLINE_YIELD_MS,
+      onOutcomes: (outcomes) => {
+        for (const outcome of outcomes) collector.add(outcome)
+        job.progress.done = collector.done
+        job.progress.failed = collector.failed
+        deps.onOutcomes?.(job, outcomes)
+        progress.touch()
+      }
+    })
+  }
+  const cpuEnd = sampleCpu()
+  const elu = performance.eventLoopUtilization(eluStart)
+  delay.disable()
+  progress.cancel()
+
+  const totalMs = cpuEnd.at - cpuStart.at
+  const wallMs = Math.max(totalMs - result.startupMs - result.teardownMs, 0)
+  const report: Report = {
+    wallMs: ms(wallMs),
+    totalMs: ms(totalMs),
+    startupMs: ms(result.startupMs),
+    teardownMs: ms(result.teardownMs),
+    tasksPerSec: wallMs > 0 ? Number((collector.done / (wallMs / 1000)).toFixed(2)) : 0,
+    tasks: {
+      total: spec.tasks,
+      done: collector.done,
+      failed: collector.failed,
+      notRun: spec.tasks - collector.done - collector.failed
+    },
+    latencyMs: collector.latency.summary(),
+    waitMs: collector.wait.summary(),
+    cpu: cpuBetween(cpuStart, cpuEnd, result.childCpu),
+    eventLoop: {
+      utilization: Number(elu.utilization.toFixed(4)),
+      delayP99Ms: delay.count > 0 ? ms(delay.percentile(99) / 1e6) : 0,
+      delayMaxMs: delay.count > 0 ? ms(delay.max / 1e6) : 0
+    },
+    workers: collector.workers(wallMs),
+    workerDeaths: result.workerDeaths,
+    errors: collector.errors,
+    errorsOmitted: collector.errorsOmitted,
+    results: collector.results(),
+    env: { ...machineInfo(), poolSize: deps.config.POOL_SIZE }
+  }
+  return { result, report }
+}
+
+function finishJob (job: Job, result: ExecutionResult, report: Report): void {
+  switch (job.stopReason) {
+    case 'cancelled':
+    case 'shutdown':
+      job.finish('cancelled', report, { code: 'JOB_CANCELLED', message: job.stopReason === 'shutdown' ? 'cancelled by service shutdown' : 'cancelled by request' })
+      return
+    case 'timeout':
+      job.finish('failed', report, { code: 'JOB_TIMEOUT', message: `the job ran longer than timeoutMs (${job.spec.timeoutMs} ms)` })
+      return
+  }
+  if (result.fatalError) job.finish('failed', report, { code: 'JOB_WORKERS_DIED', message: result.fatalError })
+  else job.finish('succeeded', report)
+}

@@ -1,0 +1,42 @@
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks'
+import type { LatencySummary } from '../jobs/report-schema.js'
+
+const round = (ms: number) => Number(ms.toFixed(4))
+
+/**
+ * Millisecond samples into Node's built-in HDR histogram (perf_hooks, ns resolution, ~3 significant digits) for
+ * percentiles; min, max and mean are kept exactly beside it.
+ */
+export class LatencyStats {
+  readonly #histogram: RecordableHistogram = createHistogram()
+  #count = 0
+  #sum = 0
+  #min = Infinity
+  #max = 0
+
+  record (ms: number): void {
+    this.#histogram.record(Math.max(1, Math.round(ms * 1e6)))
+    this.#count++
+    this.#sum += ms
+    if (ms < this.#min) this.#min = ms
+    if (ms > this.#max) this.#max = ms
+  }
+
+  get count (): number {
+    return this.#count
+  }
+
+  summary (): LatencySummary | null {
+    if (this.#count === 0) return null
+    const percentile = (p: number) => round(this.#histogram.percentile(p) / 1e6)
+    return {
+      count: this.#count,
+      min: round(this.#min),
+      p50: percentile(50),
+      p90: percentile(90),
+      p99: percentile(99),
+      max: round(this.#max),
+      mean: round(this.#sum / this.#count)
+    }
+  }
+}

@@ -1,0 +1,48 @@
+import { STATUS_CODES } from 'node:http'
+import type { FastifyError, FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { BodyNotJson, BodyTooLarge, UnsupportedMediaType } from '../errors.js'
+
+/** Fastify's own request errors, re-made with our codes and messages that name the limit. */
+function translate (error: FastifyError, bodyLimit: number, contentType: string): FastifyError {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE': return new BodyTooLarge(bodyLimit)
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY': return new BodyNotJson(error.message)
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return new UnsupportedMediaType(contentType)
+    default: return error
+  }
+}
+
+/**
+ * One error shape for every failure: `{ statusCode, code, error, message }`. 4xx messages go to the client as they
+ * are (they name the field); 5xx details are logged with the request id and hidden from the client.
+ */
+export const errorHandler = fp(async function errorHandler (app: FastifyInstance, options: { bodyLimit: number }) {
+  app.setErrorHandler((raw: FastifyError, request, reply) => {
+    const error = translate(raw, options.bodyLimit, String(request.headers['content-type'] ?? ''))
+    const statusCode = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500
+    if (statusCode >= 500) {
+      request.log.error({ err: raw }, 'request failed')
+      return reply.code(500).send({
+        statusCode: 500,
+        code: 'INTERNAL_ERROR',
+        error: STATUS_CODES[500],
+        message: `internal error; the service log has the details under request id ${request.id}`
+      })
+    }
+    return reply.code(statusCode).send({
+      statusCode,
+      code: error.code ?? 'BAD_REQUEST',
+      error: STATUS_CODES[statusCode] ?? 'Error',
+      message: error.message
+    })
+  })
+
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({
+    statusCode: 404,
+    code: 'ROUTE_NOT_FOUND',
+    error: STATUS_CODES[404],
+    message: `no route ${request.method} ${request.url.split('?')[0]}; the API is listed at /docs`
+  }))
+}, { name: 'error-handler' })

@@ -1,0 +1,42 @@
+import type { TSchema } from 'typebox'
+import type { Config } from '../config.js'
+
+/** What a task function sees besides its params. Everything here can cross a thread boundary. */
+export interface TaskContext {
+  /** 0-based number of the task within its job */
+  index: number
+  /** the job's seed: (seed, index) fixes every random choice of the task */
+  seed: number
+  /** what the workload's `prepare` made for the job (a temp dir, a shared semaphore), or undefined */
+  shared: unknown
+  /** base URL of the latency upstream for the net workload */
+  upstreamUrl: string
+}
+
+export interface TaskResult {
+  /** the task's answer (a digest, a row count, a status): reports keep the first few so results can be checked */
+  value: string | number
+  /** time the task waited for a shared resource (a db connection) before it could run, in ms */
+  waitMs?: number
+}
+
+/** Per-job resources a workload needs (a temp dir, a connection pool) and how to remove them. */
+export interface PreparedJob {
+  shared: unknown
+  cleanup: () => Promise<void>
+}
+
+/**
+ * A workload: one pure task function plus the schema of its params. Executors run `task` unchanged wherever they
+ * run it; nothing outside this folder knows what a workload does.
+ */
+export interface Workload<P = any> {
+  name: string
+  summary: string
+  /** params schema; bounds come from the config so every limit is configurable */
+  paramsSchema: (config: Config) => TSchema
+  /** rules across fields that a schema cannot say; returns a message naming the fields, or undefined */
+  checkParams?: (params: P) => string | undefined
+  prepare?: (params: P, jobId: string) => Promise<PreparedJob>
+  task: (params: P, context: TaskContext) => TaskResult | Promise<TaskResult>
+}

@@ -1,0 +1,50 @@
+/**
+ * A child process of a `processes` job. Tasks arrive over IPC in chunks (`batch` indices); outcomes go back in
+ * batches with this process's own CPU time, which the parent cannot measure for it.
+ *
+ *   parent: fork ─▶ 'init' (job) ─▶ child: 'ready' ─▶ parent: 'run' [indices] ─▶ child: 'outcomes' … chunkDone
+ *   parent: 'stop' ─▶ child: 'bye' (final CPU) and exit
+ */
+import type { ChildToMain, CpuTimes, JobContext, MainToChild } from '../src/executors/messages.js'
+import { OutcomeBuffer } from '../src/executors/outcome-buffer.js'
+import { crashIfAsked, runTask } from '../src/executors/run-task.js'
+
+const label = `pid ${process.pid}`
+let job: JobContext | undefined
+
+function send (message: ChildToMain): void {
+  process.send!(message)
+}
+
+function cpu (): CpuTimes {
+  const usage = process.cpuUsage()
+  return { userMs: usage.user / 1000, systemMs: usage.system / 1000 }
+}
+
+async function runChunk (current: JobContext, indices: number[]): Promise<void> {
+  const buffer = new OutcomeBuffer((outcomes) => send({ type: 'outcomes', outcomes, cpu: cpu(), chunkDone: false }))
+  for (const index of indices) {
+    if (current.crashAtTask === index) buffer.flush()
+    crashIfAsked(current, index)
+    buffer.push(await runTask(current, index, label))
+  }
+  // The last message of a chunk always carries chunkDone, so the parent knows to send the next chunk.
+  send({ type: 'outcomes', outcomes: buffer.drain(), cpu: cpu(), chunkDone: true })
+}
+
+process.on('message', (message: MainToChild) => {
+  switch (message.type) {
+    case 'init':
+      job = message.job
+      send({ type: 'ready' })
+      break
+    case 'run':
+      runChunk(job!, message.indices).catch((error) => { throw error })
+      break
+    case 'stop':
+      send({ type: 'bye', cpu: cpu() })
+      process.disconnect()
+      break
+  }
+})
+process.on('disconnect', () => process.exit(0))

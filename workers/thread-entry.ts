@@ -1,0 +1,36 @@
+/**
+ * A worker thread of a `threads` job. It pulls task indices from a counter in shared memory (no round trip to
+ * the main thread per task), runs them one after another, and posts outcomes back in batches.
+ *
+ *   main: spawn ──▶ thread: 'ready' ──▶ main: 'go' (to all at once) ──▶ thread: loop { Atomics.add(NEXT) → run }
+ *   thread: 'outcomes'… 'done' ──▶ main: join (terminate + 'exit')
+ */
+import { parentPort, threadId, workerData } from 'node:worker_threads'
+import { ThreadControl, type ThreadToMain, type ThreadWorkerData } from '../src/executors/messages.js'
+import { OutcomeBuffer } from '../src/executors/outcome-buffer.js'
+import { crashIfAsked, runTask } from '../src/executors/run-task.js'
+
+const { job, slot, tasks, control } = workerData as ThreadWorkerData
+const cells = new Int32Array(control)
+const port = parentPort!
+const label = `thread ${threadId}`
+const send = (message: ThreadToMain) => port.postMessage(message)
+
+async function work (): Promise<void> {
+  const buffer = new OutcomeBuffer((outcomes) => send({ type: 'outcomes', outcomes }))
+  while (Atomics.load(cells, ThreadControl.STOP) === 0) {
+    const index = Atomics.add(cells, ThreadControl.NEXT, 1)
+    if (index >= tasks) break
+    // Published so that, if this thread dies, the main thread knows which task died with it.
+    Atomics.store(cells, ThreadControl.RUNNING + slot, index)
+    if (job.crashAtTask === index) buffer.flush()
+    crashIfAsked(job, index)
+    buffer.push(await runTask(job, index, label))
+    Atomics.store(cells, ThreadControl.RUNNING + slot, -1)
+  }
+  buffer.flush()
+  send({ type: 'done' })
+}
+
+port.once('message', () => { work().catch((error) => { throw error }) })
+send({ type: 'ready' })
