@@ -4,7 +4,7 @@
  *   main ──JobContext──▶ worker entry ──runTask──▶ workload task function
  *   main ◀──TaskOutcome[]── worker entry
  */
-import type { WorkloadName } from '../workloads/index.js'
+import type { WorkloadName } from '../workloads/tasks.js'
 
 /** Everything a worker needs to run any task of a job. Structured-cloneable. */
 export interface JobContext {

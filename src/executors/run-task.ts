@@ -1,4 +1,4 @@
-import { workloads } from '../workloads/index.js'
+import { taskFunctions } from '../workloads/tasks.js'
 import type { JobContext, TaskOutcome } from './messages.js'
 
 function errorMessage (error: unknown): string {
@@ -12,7 +12,7 @@ function errorMessage (error: unknown): string {
 export async function runTask (job: JobContext, index: number, worker: string): Promise<TaskOutcome> {
   const started = performance.now()
   try {
-    const result = await workloads[job.workload].task(job.params, {
+    const result = await taskFunctions[job.workload](job.params, {
       index,
       seed: job.seed,
       shared: job.shared,

@@ -1,22 +1,12 @@
 import { mkdtemp, open, readFile, rm, unlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Type, type Static } from 'typebox'
-import type { Config } from '../config.js'
+import type { FileParams } from './params/file.js'
 import { seededBytes, taskHeader } from './seeded-bytes.js'
-import type { TaskContext, TaskResult, Workload } from './workload.js'
+import type { PreparedJob, TaskContext, TaskResult } from './workload.js'
 
 /** Prefix of every job's temp directory, so leftovers are easy to find (and tests can check there are none). */
 export const FILE_DIR_PREFIX = 'concurrency-lab-'
-
-export function fileParamsSchema (config: Config) {
-  return Type.Object({
-    bytes: Type.Integer({ minimum: 1, maximum: config.MAX_FILE_BYTES, default: 65_536, description: 'bytes written, read back and verified per task (MAX_FILE_BYTES)' }),
-    fsync: Type.Boolean({ default: false, description: 'fsync the file before reading it back' })
-  }, { additionalProperties: false })
-}
-
-export type FileParams = Static<ReturnType<typeof fileParamsSchema>>
 
 interface FileShared { dir: string }
 
@@ -42,14 +32,9 @@ export async function fileTask (params: FileParams, context: TaskContext): Promi
   return { value: back.length }
 }
 
-export const fileWorkload: Workload<FileParams> = {
-  name: 'file',
-  summary: 'file I/O in a per-job temp directory: write seeded data, optional fsync, read back, verify, delete',
-  paramsSchema: fileParamsSchema,
-  async prepare (_params, jobId) {
-    const dir = await mkdtemp(join(tmpdir(), `${FILE_DIR_PREFIX}${jobId.slice(0, 8)}-`))
-    const shared: FileShared = { dir }
-    return { shared, cleanup: () => rm(dir, { recursive: true, force: true }) }
-  },
-  task: fileTask
+/** Each job writes in its own temp directory, removed when the job ends, fails or is cancelled. */
+export async function prepareFileJob (_params: FileParams, jobId: string): Promise<PreparedJob> {
+  const dir = await mkdtemp(join(tmpdir(), `${FILE_DIR_PREFIX}${jobId.slice(0, 8)}-`))
+  const shared: FileShared = { dir }
+  return { shared, cleanup: () => rm(dir, { recursive: true, force: true }) }
 }

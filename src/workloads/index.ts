@@ -1,16 +1,40 @@
-import { dbWorkload } from './db.js'
-import { fileWorkload } from './file.js'
-import { hashWorkload } from './hash.js'
-import { netWorkload } from './net.js'
+import { checkDbParams, dbParamsSchema } from './params/db.js'
+import { prepareDbJob } from './db.js'
+import { fileParamsSchema } from './params/file.js'
+import { prepareFileJob } from './file.js'
+import { hashParamsSchema } from './params/hash.js'
+import { netParamsSchema } from './params/net.js'
+import { WORKLOAD_NAMES, taskFunctions, type WorkloadName } from './tasks.js'
 import type { Workload } from './workload.js'
 
-export const WORKLOAD_NAMES = ['hash', 'db', 'net', 'file'] as const
-export type WorkloadName = typeof WORKLOAD_NAMES[number]
+export { WORKLOAD_NAMES, type WorkloadName }
 
-/** Every workload by name. Adding one is one file plus a line here. */
+/**
+ * Every workload with its params schema, checks and per-job resources (main thread only). Adding a workload is
+ * its task file, its params file, and a line here and in tasks.ts.
+ */
 export const workloads: Record<WorkloadName, Workload> = {
-  hash: hashWorkload,
-  db: dbWorkload,
-  net: netWorkload,
-  file: fileWorkload
+  hash: {
+    summary: 'CPU-bound: chained hashing of seeded data; returns the final digest',
+    paramsSchema: hashParamsSchema,
+    task: taskFunctions.hash
+  },
+  db: {
+    summary: 'simulated database query: fixed or log-normal latency, async or blocking driver, a connection pool, seeded errors',
+    paramsSchema: dbParamsSchema,
+    checkParams: checkDbParams,
+    prepare: prepareDbJob,
+    task: taskFunctions.db
+  },
+  net: {
+    summary: 'I/O-bound: an HTTP round trip over loopback to the latency upstream (keep-alive)',
+    paramsSchema: netParamsSchema,
+    task: taskFunctions.net
+  },
+  file: {
+    summary: 'file I/O in a per-job temp directory: write seeded data, optional fsync, read back, verify, delete',
+    paramsSchema: fileParamsSchema,
+    prepare: prepareFileJob,
+    task: taskFunctions.file
+  }
 }

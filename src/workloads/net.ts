@@ -1,22 +1,7 @@
 import http from 'node:http'
 import https from 'node:https'
-import { Type, type Static } from 'typebox'
-import type { Config } from '../config.js'
-import type { TaskContext, TaskResult, Workload } from './workload.js'
-
-export function netParamsSchema (config: Config) {
-  return Type.Object({
-    latencyMs: Type.Integer({
-      minimum: 0,
-      maximum: Math.min(config.MAX_LATENCY_MS, config.SIM_MAX_DELAY_MS),
-      default: 10,
-      description: 'upstream delay per request (MAX_LATENCY_MS, SIM_MAX_DELAY_MS)'
-    }),
-    bytes: Type.Integer({ minimum: 0, maximum: config.SIM_MAX_BYTES, default: 1024, description: 'response body size (SIM_MAX_BYTES)' })
-  }, { additionalProperties: false })
-}
-
-export type NetParams = Static<ReturnType<typeof netParamsSchema>>
+import type { NetParams } from './params/net.js'
+import type { TaskContext, TaskResult } from './workload.js'
 
 // One keep-alive agent per thread or process: connections are reused across tasks, as a real client does.
 const agentOptions = { keepAlive: true, maxSockets: Infinity, maxFreeSockets: 1024 }
@@ -40,11 +25,4 @@ export function netTask (params: NetParams, context: TaskContext): Promise<TaskR
     })
     request.on('error', (error) => reject(new Error(`net: ${error.message}`)))
   })
-}
-
-export const netWorkload: Workload<NetParams> = {
-  name: 'net',
-  summary: 'I/O-bound: an HTTP round trip over loopback to the latency upstream (keep-alive)',
-  paramsSchema: netParamsSchema,
-  task: netTask
 }

@@ -30,13 +30,14 @@ export interface PreparedJob {
  * A workload: one pure task function plus the schema of its params. Executors run `task` unchanged wherever they
  * run it; nothing outside this folder knows what a workload does.
  */
+export type TaskFunction<P = any> = (params: P, context: TaskContext) => TaskResult | Promise<TaskResult>
+
 export interface Workload<P = any> {
-  name: string
   summary: string
   /** params schema; bounds come from the config so every limit is configurable */
   paramsSchema: (config: Config) => TSchema
   /** rules across fields that a schema cannot say; returns a message naming the fields, or undefined */
   checkParams?: (params: P) => string | undefined
   prepare?: (params: P, jobId: string) => Promise<PreparedJob>
-  task: (params: P, context: TaskContext) => TaskResult | Promise<TaskResult>
+  task: TaskFunction<P>
 }

@@ -1,0 +1,40 @@
+import { Type, type Static } from 'typebox'
+import type { Config } from '../../config.js'
+import { StringEnum } from '../../schema-helpers.js'
+import { DEFAULT_DB_LATENCY_MS } from '../db.js'
+
+export function dbParamsSchema (config: Config) {
+  const ms = (description: string) => Type.Number({ minimum: 0, maximum: config.MAX_LATENCY_MS, description })
+  return Type.Object({
+    latencyMs: Type.Optional(ms(`fixed query latency (MAX_LATENCY_MS); default ${DEFAULT_DB_LATENCY_MS} when no p50Ms/p99Ms`)),
+    p50Ms: Type.Optional(ms('median of a log-normal latency, seeded (with p99Ms)')),
+    p99Ms: Type.Optional(ms('99th percentile of the log-normal latency (with p50Ms)')),
+    driver: StringEnum(['async', 'blocking'], {
+      default: 'async',
+      description: 'async: waits without blocking its thread; blocking: blocks its thread (Atomics.wait), like a synchronous driver'
+    }),
+    connections: Type.Optional(Type.Integer({
+      minimum: 1,
+      maximum: config.MAX_DB_CONNECTIONS,
+      description: 'connection pool size: at most this many queries at once, the rest wait (MAX_DB_CONNECTIONS); default unlimited'
+    })),
+    errorRate: Type.Number({ minimum: 0, maximum: 1, default: 0, description: 'seeded share of queries that fail' })
+  }, { additionalProperties: false })
+}
+
+export type DbParams = Static<ReturnType<typeof dbParamsSchema>>
+
+/** Rules across fields: one latency model, p50Ms with p99Ms, p99Ms ≥ p50Ms. */
+export function checkDbParams (params: DbParams): string | undefined {
+  const { latencyMs, p50Ms, p99Ms } = params
+  if (latencyMs !== undefined && (p50Ms !== undefined || p99Ms !== undefined)) {
+    return 'params: give either params/latencyMs or params/p50Ms with params/p99Ms, not both'
+  }
+  if ((p50Ms === undefined) !== (p99Ms === undefined)) {
+    return 'params/p50Ms and params/p99Ms must be given together'
+  }
+  if (p50Ms !== undefined && p99Ms !== undefined && (p99Ms < p50Ms || p50Ms === 0)) {
+    return `params/p50Ms must be > 0 and params/p99Ms must be >= params/p50Ms (${p50Ms})`
+  }
+  return undefined
+}

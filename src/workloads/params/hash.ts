@@ -1,0 +1,15 @@
+import { Type, type Static } from 'typebox'
+import type { Config } from '../../config.js'
+import { StringEnum } from '../../schema-helpers.js'
+
+export const HASH_ALGORITHMS = ['sha256', 'sha512', 'sha1', 'md5', 'sha3-256', 'blake2b512'] as const
+
+export function hashParamsSchema (config: Config) {
+  return Type.Object({
+    algorithm: StringEnum(HASH_ALGORITHMS, { default: 'sha256', description: 'hash function' }),
+    bytes: Type.Integer({ minimum: 1, maximum: config.MAX_HASH_BYTES, default: 1024, description: 'bytes hashed per round (MAX_HASH_BYTES)' }),
+    rounds: Type.Integer({ minimum: 1, maximum: config.MAX_HASH_ROUNDS, default: 100, description: 'chained rounds per task (MAX_HASH_ROUNDS)' })
+  }, { additionalProperties: false })
+}
+
+export type HashParams = Static<ReturnType<typeof hashParamsSchema>>
