@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { liveWorkers } from '../src/executors/live-workers.js'
 
 const Status = Type.Object({
   status: Type.String(),
   pool: Type.Optional(Type.Object({ threads: Type.Integer(), queued: Type.Integer() })),
-  jobs: Type.Optional(Type.Object({ running: Type.Integer(), queued: Type.Integer() }))
+  jobs: Type.Optional(Type.Object({ running: Type.Integer(), queued: Type.Integer() })),
+  workers: Type.Optional(Type.Object({ threads: Type.Integer(), processes: Type.Integer() }, { description: 'live threads and child processes of jobs' }))
 })
 
 /** Liveness (the process answers) and readiness (the pool is warm and the service is not shutting down). */
@@ -16,7 +18,8 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const body = {
       status: ready && scheduler.accepting ? 'ready' : 'not ready',
       pool: { threads: pool.threads.length, queued: pool.queueSize },
-      jobs: { running: scheduler.runningCount, queued: scheduler.queuedCount }
+      jobs: { running: scheduler.runningCount, queued: scheduler.queuedCount },
+      workers: { ...liveWorkers }
     }
     return reply.code(body.status === 'ready' ? 200 : 503).send(body)
   })

@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { Executor, ExecutionResult } from './executor.js'
 import type { ChildToMain, CpuTimes, JobContext, MainToChild, TaskOutcome } from './messages.js'
+import { liveWorkers } from './live-workers.js'
 import { TaskCursor } from './task-cursor.js'
 import { workerFile } from './worker-files.js'
 
@@ -87,6 +88,7 @@ export const runProcesses: Executor = (plan) => new Promise<ExecutionResult>((re
 
   for (let slot = 0; slot < count; slot++) {
     const process = fork(entry, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    liveWorkers.processes++
     const child: Child = { process, outstanding: new Set(), cpu: { userMs: 0, systemMs: 0 }, said: 'nothing' }
     children.push(child)
     process.on('message', (message: ChildToMain) => {
@@ -107,6 +109,7 @@ export const runProcesses: Executor = (plan) => new Promise<ExecutionResult>((re
     })
     process.on('error', () => { /* reported by 'exit' */ })
     process.on('exit', (code, signal) => {
+      liveWorkers.processes--
       exited++
       if (child.said !== 'bye' && !plan.signal.aborted) {
         deaths++

@@ -1,5 +1,6 @@
 import type { Worker } from 'node:worker_threads'
 import type { Executor, ExecutionResult } from './executor.js'
+import { liveWorkers } from './live-workers.js'
 import { ThreadControl, type TaskOutcome, type ThreadToMain, type ThreadWorkerData } from './messages.js'
 import { spawnThread, workerFile } from './worker-files.js'
 
@@ -64,6 +65,7 @@ export const runThreads: Executor = (plan) => new Promise<ExecutionResult>((reso
   for (let slot = 0; slot < count; slot++) {
     const workerData: ThreadWorkerData = { job: plan.job, slot, tasks: plan.tasks, control }
     const thread = spawnThread(workerFile('thread-entry'), { workerData })
+    liveWorkers.threads++
     let error = ''
     thread.on('message', (message: ThreadToMain) => {
       if (message.type === 'outcomes') report(message.outcomes)
@@ -75,6 +77,7 @@ export const runThreads: Executor = (plan) => new Promise<ExecutionResult>((reso
     })
     thread.on('error', (err) => { error = `: ${err.message}` })
     thread.on('exit', (code) => {
+      liveWorkers.threads--
       exited++
       if (!done.has(slot) && !plan.signal.aborted) {
         deaths++

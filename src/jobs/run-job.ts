@@ -33,17 +33,21 @@ export async function runJob (job: Job, deps: JobRunnerDeps): Promise<void> {
   job.startedAt = new Date()
   const timeout = setTimeout(() => job.stop('timeout'), spec.timeoutMs)
   let prepared: PreparedJob | undefined
+  let measured: Awaited<ReturnType<typeof measureExecution>> | undefined
+  let failure: Error | undefined
   try {
     if (spec.startDelayMs > 0) await sleep(spec.startDelayMs, undefined, { signal: job.signal }).catch(() => {})
     if (!job.signal.aborted) prepared = await workloads[spec.workload].prepare?.(spec.params, job.id)
-    const measured = await measureExecution(job, deps, prepared?.shared)
-    finishJob(job, measured.result, measured.report)
+    measured = await measureExecution(job, deps, prepared?.shared)
   } catch (error) {
-    job.finish('failed', null, { code: 'JOB_INTERNAL_ERROR', message: (error as Error).message })
+    failure = error as Error
   } finally {
     clearTimeout(timeout)
+    // Before the job is marked finished, so whoever waits for it finds the temp files gone.
     await prepared?.cleanup().catch(() => {})
   }
+  if (measured) finishJob(job, measured.result, measured.report)
+  else job.finish('failed', null, { code: 'JOB_INTERNAL_ERROR', message: failure?.message ?? 'unknown error' })
 }
 
 async function measureExecution (job: Job, deps: JobRunnerDeps, shared: unknown): Promise<{ result: ExecutionResult, report: Report }> {
