@@ -38,11 +38,13 @@ function connectionPool (shared: DbShared | undefined): SharedSemaphore | undefi
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4))
 
-function answer (params: DbParams, context: TaskContext, random: () => number, waitMs: number): TaskResult {
+function answer (params: DbParams, context: TaskContext, random: () => number, waitMs: number | undefined): TaskResult {
   if (params.errorRate > 0 && random() < params.errorRate) {
     throw new Error(`db: query ${context.index} failed (simulated, errorRate ${params.errorRate})`)
   }
-  return { value: Math.floor(random() * 100), waitMs }
+  const result: TaskResult = { value: Math.floor(random() * 100) }
+  if (waitMs !== undefined) result.waitMs = waitMs
+  return result
 }
 
 function blockingQuery (params: DbParams, context: TaskContext): TaskResult {
@@ -51,7 +53,7 @@ function blockingQuery (params: DbParams, context: TaskContext): TaskResult {
   const pool = connectionPool(context.shared as DbShared | undefined)
   const queued = performance.now()
   pool?.acquireBlocking()
-  const waitMs = performance.now() - queued
+  const waitMs = pool ? performance.now() - queued : undefined
   try {
     // Blocks this thread for the latency, as a synchronous driver does: nothing else runs on it meanwhile.
     Atomics.wait(sleepCell, 0, 0, latency)
@@ -67,7 +69,7 @@ async function asyncQuery (params: DbParams, context: TaskContext): Promise<Task
   const pool = connectionPool(context.shared as DbShared | undefined)
   const queued = performance.now()
   await pool?.acquire()
-  const waitMs = performance.now() - queued
+  const waitMs = pool ? performance.now() - queued : undefined
   try {
     await sleep(latency)
   } finally {
