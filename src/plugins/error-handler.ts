@@ -15,14 +15,15 @@ function translate (error: FastifyError, bodyLimit: number, contentType: string)
 }
 
 /**
- * One error shape for every failure: `{ statusCode, code, error, message }`. 4xx messages go to the client as they
- * are (they name the field); 5xx details are logged with the request id and hidden from the client.
+ * One error shape for every failure: `{ statusCode, code, error, message }`. Deliberate errors go to the client as
+ * they are (they name the field); unexpected ones are logged with the request id and hidden from the client.
  */
 export const errorHandler = fp(async function errorHandler (app: FastifyInstance, options: { bodyLimit: number }) {
   app.setErrorHandler((raw: FastifyError, request, reply) => {
     const error = translate(raw, options.bodyLimit, String(request.headers['content-type'] ?? ''))
     const statusCode = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500
-    if (statusCode >= 500) {
+    // Deliberate answers (4xx, 503 while shutting down) go out as they are; anything else is a bug: hide it.
+    if (statusCode === 500 || (statusCode > 500 && !error.code)) {
       request.log.error({ err: raw }, 'request failed')
       return reply.code(500).send({
         statusCode: 500,
