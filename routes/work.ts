@@ -45,8 +45,8 @@ const workRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     }, async (request, reply) => {
       const { mode, seed, ...params } = request.query as { mode: typeof WORK_MODES[number], seed: number } & Record<string, unknown>
-      const problem = workload.checkParams?.(params)
-      if (problem) throw new InvalidField(problem.replaceAll('params/', 'querystring/').replace(/^params:/, 'querystring:'))
+      const problem = workload.checkParams?.(params, 'querystring')
+      if (problem) throw new InvalidField(problem)
       const started = performance.now()
       const prepared = await workload.prepare?.(params, `work-${request.id}`)
       let outcome: TaskOutcome

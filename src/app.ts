@@ -52,10 +52,13 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
     // Reject unknown properties instead of silently dropping them (Fastify's default removes them).
-    ajv: { customOptions: { removeAdditional: false } },
+    // verbose: errors carry their schema, whose description names the limit's env variable.
+    ajv: { customOptions: { removeAdditional: false, verbose: true } },
     schemaErrorFormatter: (errors, dataVar) => new Error(describeSchemaErrors(errors, dataVar))
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  // JSON only: Fastify would otherwise parse text/plain bodies and fail them with a confusing schema error.
+  app.removeContentTypeParser('text/plain')
   app.addSchema(ErrorSchema)
   await app.register(errorHandler, { bodyLimit: config.BODY_LIMIT_BYTES })
   await app.register(openApi, { version: servicePackage.version })

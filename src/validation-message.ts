@@ -4,6 +4,14 @@ export interface SchemaError {
   instancePath: string
   message?: string
   params: Record<string, unknown>
+  /** present with Ajv's `verbose` option: where a limit's description names its env variable */
+  parentSchema?: { description?: string }
+}
+
+/** The env variable(s) a schema's description names in parentheses, e.g. "(MAX_TASKS)". */
+function limitVariables (error: SchemaError): string {
+  const match = /\(((?:MAX|SIM|DEFAULT)_[A-Z_]+(?:, (?:MAX|SIM|DEFAULT)_[A-Z_]+)*)\)/.exec(error.parentSchema?.description ?? '')
+  return match ? ` (${match[1]})` : ''
 }
 
 /**
@@ -23,6 +31,9 @@ export function describeSchemaError (error: SchemaError, dataVar: string): strin
       return `${field} must not have the property '${String(params.additionalProperty)}'`
     case 'required':
       return `${field} must have the property '${String(params.missingProperty)}'`
+    case 'maximum':
+    case 'minimum':
+      return `${field} ${error.message ?? 'is out of range'}${limitVariables(error)}`
     default:
       return `${field} ${error.message ?? 'is invalid'}`
   }

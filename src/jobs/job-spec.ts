@@ -19,7 +19,7 @@ export function jobSpecSchema (config: Config, paramsSchemas: Record<WorkloadNam
   return Type.Object({
     workload: StringEnum(WORKLOAD_NAMES, { description: 'what each task does' }),
     mode: StringEnum(MODES, { description: 'where tasks run' }),
-    tasks: Type.Integer({ minimum: 1, maximum: config.MAX_TASKS, default: 100, description: 'tasks in the job (MAX_TASKS)' }),
+    tasks: Type.Integer({ minimum: 1, maximum: config.MAX_TASKS, default: Math.min(100, config.MAX_TASKS), description: 'tasks in the job (MAX_TASKS)' }),
     concurrency: Type.Integer({
       minimum: 1,
       maximum: highestConcurrency,
@@ -67,7 +67,7 @@ export function checkJobSpec (spec: JobSpec, config: Config): string | undefined
     }
     if (spec.crashAtTask >= spec.tasks) return `body/crashAtTask must be < tasks (${spec.tasks})`
   }
-  return workloads[spec.workload].checkParams?.(spec.params)
+  return workloads[spec.workload].checkParams?.(spec.params, 'body/params')
 }
 
 /** Fills the defaults of the workload's params (Ajv does not apply defaults inside if/then). */

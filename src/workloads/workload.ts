@@ -36,8 +36,9 @@ export interface Workload<P = any> {
   summary: string
   /** params schema; bounds come from the config so every limit is configurable */
   paramsSchema: (config: Config) => TSchema
-  /** rules across fields that a schema cannot say; returns a message naming the fields, or undefined */
-  checkParams?: (params: P) => string | undefined
+  /** rules across fields that a schema cannot say; returns a message naming the fields (under `at`, e.g.
+   * 'body/params'), or undefined */
+  checkParams?: (params: P, at: string) => string | undefined
   prepare?: (params: P, jobId: string) => Promise<PreparedJob>
   task: TaskFunction<P>
 }

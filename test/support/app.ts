@@ -52,17 +52,15 @@ export async function waitFor (check: () => boolean | Promise<boolean>, timeoutM
   }
 }
 
-/** Node child processes of this test process, from the OS (not from the service's own bookkeeping). */
+/** Child processes of this test process that run the service's process entry, from the OS (not from the service). */
 export function childPids (): number[] {
   let listing = ''
   try {
-    listing = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' })
+    listing = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' })
   } catch {
     return [] // ps exits 1 when there are none
   }
-  // Forked children run `node`; tsx's own esbuild helper and this ps are not ours.
-  return listing.split('\n').map((line) => line.trim().split(/\s+/))
-    .filter(([pid, command]) => Number(pid) > 0 && command === 'node').map(([pid]) => Number(pid))
+  return listing.split('\n').filter((line) => line.includes('process-entry')).map((line) => Number(line.trim().split(/\s+/)[0]))
 }
 
 /** Temp directories the file workload left behind whose name starts with the job id's prefix. */

@@ -25,16 +25,16 @@ export function dbParamsSchema (config: Config) {
 export type DbParams = Static<ReturnType<typeof dbParamsSchema>>
 
 /** Rules across fields: one latency model, p50Ms with p99Ms, p99Ms ≥ p50Ms. */
-export function checkDbParams (params: DbParams): string | undefined {
+export function checkDbParams (params: DbParams, at: string): string | undefined {
   const { latencyMs, p50Ms, p99Ms } = params
   if (latencyMs !== undefined && (p50Ms !== undefined || p99Ms !== undefined)) {
-    return 'params: give either params/latencyMs or params/p50Ms with params/p99Ms, not both'
+    return `${at}: give either ${at}/latencyMs or ${at}/p50Ms with ${at}/p99Ms, not both`
   }
   if ((p50Ms === undefined) !== (p99Ms === undefined)) {
-    return 'params/p50Ms and params/p99Ms must be given together'
+    return `${at}/p50Ms and ${at}/p99Ms must be given together`
   }
   if (p50Ms !== undefined && p99Ms !== undefined && (p99Ms < p50Ms || p50Ms === 0)) {
-    return `params/p50Ms must be > 0 and params/p99Ms must be >= params/p50Ms (${p50Ms})`
+    return `${at}/p50Ms must be > 0 and ${at}/p99Ms must be >= ${at}/p50Ms (${p50Ms})`
   }
   return undefined
 }

@@ -7,8 +7,8 @@ export const HASH_ALGORITHMS = ['sha256', 'sha512', 'sha1', 'md5', 'sha3-256', '
 export function hashParamsSchema (config: Config) {
   return Type.Object({
     algorithm: StringEnum(HASH_ALGORITHMS, { default: 'sha256', description: 'hash function' }),
-    bytes: Type.Integer({ minimum: 1, maximum: config.MAX_HASH_BYTES, default: 1024, description: 'bytes hashed per round (MAX_HASH_BYTES)' }),
-    rounds: Type.Integer({ minimum: 1, maximum: config.MAX_HASH_ROUNDS, default: 100, description: 'chained rounds per task (MAX_HASH_ROUNDS)' })
+    bytes: Type.Integer({ minimum: 1, maximum: config.MAX_HASH_BYTES, default: Math.min(1024, config.MAX_HASH_BYTES), description: 'bytes hashed per round (MAX_HASH_BYTES)' }),
+    rounds: Type.Integer({ minimum: 1, maximum: config.MAX_HASH_ROUNDS, default: Math.min(100, config.MAX_HASH_ROUNDS), description: 'chained rounds per task (MAX_HASH_ROUNDS)' })
   }, { additionalProperties: false })
 }
 

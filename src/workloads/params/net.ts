@@ -6,10 +6,10 @@ export function netParamsSchema (config: Config) {
     latencyMs: Type.Integer({
       minimum: 0,
       maximum: Math.min(config.MAX_LATENCY_MS, config.SIM_MAX_DELAY_MS),
-      default: 10,
+      default: Math.min(10, config.MAX_LATENCY_MS, config.SIM_MAX_DELAY_MS),
       description: 'upstream delay per request (MAX_LATENCY_MS, SIM_MAX_DELAY_MS)'
     }),
-    bytes: Type.Integer({ minimum: 0, maximum: config.SIM_MAX_BYTES, default: 1024, description: 'response body size (SIM_MAX_BYTES)' })
+    bytes: Type.Integer({ minimum: 0, maximum: config.SIM_MAX_BYTES, default: Math.min(1024, config.SIM_MAX_BYTES), description: 'response body size (SIM_MAX_BYTES)' })
   }, { additionalProperties: false })
 }
 
