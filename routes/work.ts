@@ -23,7 +23,7 @@ const WorkResult = Type.Object({
 /**
  * GET /work/<workload>?mode=inline|async|pool&<params> — exactly one task per request, for autocannon: CPU work
  * inline stalls every request while the pool keeps the server responsive. (inline and async both run the single
- * task on the event loop; they differ only within a job.) A task that fails answers 502 with TASK_FAILED.
+ * task on the event loop; they differ only within a job.) A task that fails answers 502 with ok: false and its error.
  */
 const workRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { pool, upstreamUrl, paramsSchemas } = app.lab

@@ -32,7 +32,7 @@ export const ConfigSchema = Type.Object({
   MAX_BATCH: limit(10_000, 1, 1_000_000, 'tasks per dispatch (batch)'),
   MAX_HASH_BYTES: limit(16 * MiB, 1, 1024 * MiB, 'hash: bytes hashed per round'),
   MAX_HASH_ROUNDS: limit(100_000, 1, 100_000_000, 'hash: chained rounds per task'),
-  MAX_LATENCY_MS: limit(60_000, 0, 3_600_000, 'db and net: simulated latency per task'),
+  MAX_LATENCY_MS: limit(60_000, 10, 3_600_000, 'db and net: simulated latency per task'),
   MAX_DB_CONNECTIONS: limit(10_000, 1, 1_000_000, 'db: size of the simulated connection pool'),
   MAX_FILE_BYTES: limit(64 * MiB, 1, 1024 * MiB, 'file: bytes written per task'),
   DEFAULT_JOB_TIMEOUT_MS: limit(300_000, 1, 86_400_000, 'timeoutMs of a job that does not set one'),

@@ -106,3 +106,16 @@ test('closing the app (shutdown) cancels running jobs and kills their children',
   assert.match(job.error!.message, /shutdown/)
   assert.deepEqual(childPids(), [])
 })
+
+test('cancel does not wait for long main-thread tasks in flight', async (t) => {
+  const app = await buildTestApp(t)
+  for (const mode of ['inline', 'async']) {
+    const { id } = await submitJob(app, { workload: 'db', mode, tasks: 10, concurrency: mode === 'inline' ? 1 : 2, params: { latencyMs: 20_000 } })
+    await waitFor(async () => (await getJob(app, id)).status === 'running')
+    const started = performance.now()
+    const job = (await app.inject({ method: 'DELETE', url: `/jobs/${id}` })).json()
+    assert.equal(job.status, 'cancelled', mode)
+    assert.equal(job.progress.done, 0, mode)
+    assert.ok(performance.now() - started < 5_000, `${mode}: cancel waited for a 20 s query`)
+  }
+})

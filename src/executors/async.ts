@@ -1,5 +1,6 @@
 import { eventLoopTurns } from './event-loop-turn.js'
 import type { Executor } from './executor.js'
+import { raceAbort } from './race-abort.js'
 import { runTask } from './run-task.js'
 import { TaskCursor } from './task-cursor.js'
 
@@ -11,10 +12,11 @@ export const runAsync: Executor = async (plan) => {
     while (!plan.signal.aborted) {
       const [index] = cursor.take(1)
       if (index === undefined) return
-      plan.onOutcomes([await runTask(plan.job, index, 'main')])
+      plan.onOutcomes([await runTask(plan.job, index, 'main', plan.signal)])
       await turn()
     }
   }
-  await Promise.all(Array.from({ length: Math.min(plan.concurrency, plan.tasks) }, lane))
+  const lanes = Array.from({ length: Math.min(plan.concurrency, plan.tasks) }, lane)
+  await raceAbort(Promise.all(lanes).then(() => {}), plan.signal)
   return { startupMs: 0, teardownMs: 0, workerDeaths: 0 }
 }

@@ -29,6 +29,8 @@ export interface TaskOutcome {
   error?: string
   /** which thread or process ran it: 'main', 'thread 3', 'pool thread 2', 'pid 1234' */
   worker: string
+  /** failed because its thread or process died: it has no run time of its own (left out of latency and busy time) */
+  lost?: true
 }
 
 export interface CpuTimes { userMs: number, systemMs: number }

@@ -22,7 +22,7 @@ export function poolExecutor (pool: Piscina<PoolTask, TaskOutcome[]>): Executor 
           if (plan.signal.aborted) return
           deaths++
           const message = `pool thread died: ${(error as Error).message}`
-          plan.onOutcomes(indices.map((index) => ({ index, ok: false, runMs: 0, error: message, worker: 'pool' })))
+          plan.onOutcomes(indices.map((index) => ({ index, ok: false, runMs: 0, error: message, worker: 'pool', lost: true as const })))
         }
       }
     }

@@ -116,7 +116,7 @@ export const runProcesses: Executor = (plan) => new Promise<ExecutionResult>((re
         const pending = [...child.outstanding].sort((a, b) => a - b)
         lastDeath = `pid ${process.pid} exited with ${signal ?? `code ${code}`}` +
           (pending.length > 0 ? ` during task ${pending[0]}` : '')
-        const failed: TaskOutcome[] = pending.map((index) => ({ index, ok: false, runMs: 0, error: lastDeath, worker: `pid ${process.pid}` }))
+        const failed: TaskOutcome[] = pending.map((index) => ({ index, ok: false, runMs: 0, error: lastDeath, worker: `pid ${process.pid}`, lost: true }))
         child.outstanding.clear()
         if (failed.length > 0) plan.onOutcomes(failed)
         startWhenAllReady()

@@ -9,14 +9,15 @@ function errorMessage (error: unknown): string {
  * Runs one task of a job, wherever it is called from (main thread, worker thread, pool thread, child process), and
  * measures it the same way: a throw becomes a failed outcome, never an exception.
  */
-export async function runTask (job: JobContext, index: number, worker: string): Promise<TaskOutcome> {
+export async function runTask (job: JobContext, index: number, worker: string, signal?: AbortSignal): Promise<TaskOutcome> {
   const started = performance.now()
   try {
     const result = await taskFunctions[job.workload](job.params, {
       index,
       seed: job.seed,
       shared: job.shared,
-      upstreamUrl: job.upstreamUrl
+      upstreamUrl: job.upstreamUrl,
+      signal
     })
     const outcome: TaskOutcome = { index, ok: true, runMs: performance.now() - started, value: result.value, worker }
     if (result.waitMs !== undefined) outcome.waitMs = result.waitMs

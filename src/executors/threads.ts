@@ -54,7 +54,7 @@ export const runThreads: Executor = (plan) => new Promise<ExecutionResult>((reso
       const claimed = Math.min(Atomics.load(cells, ThreadControl.NEXT), plan.tasks)
       const lost: TaskOutcome[] = []
       for (let index = 0; index < claimed; index++) {
-        if (!reported[index]) lost.push({ index, ok: false, runMs: 0, error: `result lost: ${lastDeath}`, worker: 'lost' })
+        if (!reported[index]) lost.push({ index, ok: false, runMs: 0, error: `result lost: ${lastDeath}`, worker: 'unknown', lost: true })
       }
       if (lost.length > 0) report(lost)
       if (claimed < plan.tasks) result.fatalError = `all ${count} threads died before the job finished (last: ${lastDeath})`
@@ -65,6 +65,7 @@ export const runThreads: Executor = (plan) => new Promise<ExecutionResult>((reso
   for (let slot = 0; slot < count; slot++) {
     const workerData: ThreadWorkerData = { job: plan.job, slot, tasks: plan.tasks, control }
     const thread = spawnThread(workerFile('thread-entry'), { workerData })
+    const label = `thread ${thread.threadId}` // read now: threadId is -1 once the thread has exited
     liveWorkers.threads++
     let error = ''
     thread.on('message', (message: ThreadToMain) => {
@@ -82,10 +83,10 @@ export const runThreads: Executor = (plan) => new Promise<ExecutionResult>((reso
       if (!done.has(slot) && !plan.signal.aborted) {
         deaths++
         const running = Atomics.load(cells, ThreadControl.RUNNING + slot)
-        lastDeath = `thread ${thread.threadId} exited with code ${code}${error}` +
+        lastDeath = `${label} exited with code ${code}${error}` +
           (running >= 0 ? ` while running task ${running}` : '')
         if (running >= 0 && !reported[running]) {
-          report([{ index: running, ok: false, runMs: 0, error: lastDeath, worker: `thread ${thread.threadId}` }])
+          report([{ index: running, ok: false, runMs: 0, error: lastDeath, worker: label, lost: true }])
         }
         startWhenAllReady()
       }

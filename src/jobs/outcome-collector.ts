@@ -24,7 +24,7 @@ export class OutcomeCollector {
   add (outcome: TaskOutcome): void {
     if (outcome.ok) this.done++
     else this.failed++
-    if (outcome.worker !== 'lost') {
+    if (!outcome.lost) {
       this.latency.record(outcome.runMs)
       const worker = this.#workers.get(outcome.worker)
       if (worker) {
@@ -50,7 +50,8 @@ export class OutcomeCollector {
       worker,
       tasks,
       busyMs: Number(busyMs.toFixed(3)),
-      utilization: wallMs > 0 ? Number(Math.min(busyMs / wallMs, 1).toFixed(4)) : 0
+      // Not capped at 1: where tasks overlap on one worker (async) it is the average number in flight.
+      utilization: wallMs > 0 ? Number((busyMs / wallMs).toFixed(4)) : 0
     }))
   }
 

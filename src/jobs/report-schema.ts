@@ -26,7 +26,7 @@ export const CpuWindowSchema = Type.Object({
   systemMs: Type.Number(),
   totalMs: Type.Number({ description: 'CPU of every thread of the service plus what child processes reported' }),
   coresUsed: Type.Number({ description: 'totalMs ÷ window: cores kept busy on average' }),
-  utilization: Type.Number({ description: 'coresUsed ÷ cores, 0…1' }),
+  utilization: Type.Number({ description: 'coresUsed ÷ the cores this service may use (available parallelism, or the cgroup quota if lower), 0…1' }),
   perCore: Type.Array(CoreBusySchema)
 })
 export type CpuWindow = Static<typeof CpuWindowSchema>
@@ -35,7 +35,7 @@ export const WorkerStatsSchema = Type.Object({
   worker: Type.String({ description: "'main', 'thread 3', 'pool thread 2' or 'pid 1234'" }),
   tasks: Type.Integer(),
   busyMs: Type.Number(),
-  utilization: Type.Number({ description: 'busyMs ÷ wallMs' })
+  utilization: Type.Number({ description: 'busyMs ÷ wallMs; above 1 where tasks overlap on one worker (async): the average number in flight' })
 })
 export type WorkerStats = Static<typeof WorkerStatsSchema>
 

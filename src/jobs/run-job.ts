@@ -4,7 +4,7 @@ import type { Config } from '../config.js'
 import type { Executor, ExecutionResult, Mode } from '../executors/executor.js'
 import type { JobContext, TaskOutcome } from '../executors/messages.js'
 import { cpuBetween, sampleCpu } from '../measure/cpu-sampler.js'
-import { machineInfo } from '../measure/environment.js'
+import { cpuCapacity, machineInfo } from '../measure/environment.js'
 import { workloads } from '../workloads/index.js'
 import type { PreparedJob } from '../workloads/workload.js'
 import type { Job } from './job.js'
@@ -69,6 +69,7 @@ async function measureExecution (job: Job, deps: JobRunnerDeps, shared: unknown)
   const eluStart = performance.eventLoopUtilization()
   const cpuStart = sampleCpu()
   let result: ExecutionResult = { startupMs: 0, teardownMs: 0, workerDeaths: 0 }
+  let measured = false
   if (!job.signal.aborted) {
     result = await deps.executors[spec.mode]({
       job: context,
@@ -78,6 +79,7 @@ async function measureExecution (job: Job, deps: JobRunnerDeps, shared: unknown)
       signal: job.signal,
       yieldEveryMs: deps.config.INLINE_YIELD_MS,
       onOutcomes: (outcomes) => {
+        if (measured) return // a task still in flight after a cancel: the report is already made
         for (const outcome of outcomes) collector.add(outcome)
         job.progress.done = collector.done
         job.progress.failed = collector.failed
@@ -86,6 +88,7 @@ async function measureExecution (job: Job, deps: JobRunnerDeps, shared: unknown)
       }
     })
   }
+  measured = true
   const cpuEnd = sampleCpu()
   const elu = performance.eventLoopUtilization(eluStart)
   delay.disable()
@@ -107,7 +110,7 @@ async function measureExecution (job: Job, deps: JobRunnerDeps, shared: unknown)
     },
     latencyMs: collector.latency.summary(),
     waitMs: collector.wait.summary(),
-    cpu: cpuBetween(cpuStart, cpuEnd, result.childCpu),
+    cpu: cpuBetween(cpuStart, cpuEnd, cpuCapacity(), result.childCpu),
     eventLoop: {
       utilization: Number(elu.utilization.toFixed(4)),
       delayP99Ms: delay.count > 0 ? ms(delay.percentile(99) / 1e6) : 0,

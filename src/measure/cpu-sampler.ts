@@ -19,7 +19,7 @@ const round = (value: number, digits = 4) => Number(value.toFixed(digits))
  * CPU use between two samples. Per core: 1 − Δidle ÷ Δtotal from /proc/stat (every process on the machine, so
  * a busy neighbour shows up — that is the point: it tells whether the numbers can be trusted).
  */
-export function cpuBetween (start: CpuSample, end: CpuSample, children: CpuTimes = { userMs: 0, systemMs: 0 }): CpuWindow {
+export function cpuBetween (start: CpuSample, end: CpuSample, capacity: number, children: CpuTimes = { userMs: 0, systemMs: 0 }): CpuWindow {
   const windowMs = Math.max(end.at - start.at, 1e-6)
   const userMs = (end.process.user - start.process.user) / 1000 + children.userMs
   const systemMs = (end.process.system - start.process.system) / 1000 + children.systemMs
@@ -42,7 +42,7 @@ export function cpuBetween (start: CpuSample, end: CpuSample, children: CpuTimes
     systemMs: round(systemMs, 3),
     totalMs: round(totalMs, 3),
     coresUsed: round(coresUsed),
-    utilization: round(coresUsed / Math.max(end.cores.length, 1)),
+    utilization: round(coresUsed / Math.max(capacity, 1e-6)),
     perCore
   }
 }

@@ -25,6 +25,12 @@ export function cgroupCpuQuota (): number | null {
 /** The machine part of a report (the pool size is the service's, added by the caller). */
 export type MachineInfo = Omit<Static<typeof MachineSchema>, 'poolSize'>
 
+/** Cores this process may keep busy: the available parallelism, or the cgroup quota when it is lower. */
+export function cpuCapacity (): number {
+  const { cores, cgroupCpuQuota } = machineInfo()
+  return cgroupCpuQuota === null ? cores : Math.min(cores, cgroupCpuQuota)
+}
+
 let cached: MachineInfo | undefined
 
 /** What a report needs to describe the machine it was measured on. */

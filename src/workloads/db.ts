@@ -71,7 +71,7 @@ async function asyncQuery (params: DbParams, context: TaskContext): Promise<Task
   await pool?.acquire()
   const waitMs = pool ? performance.now() - queued : undefined
   try {
-    await sleep(latency)
+    await sleep(latency, undefined, context.signal ? { signal: context.signal } : undefined)
   } finally {
     pool?.release()
   }

@@ -36,5 +36,5 @@ export async function fileTask (params: FileParams, context: TaskContext): Promi
 export async function prepareFileJob (_params: FileParams, jobId: string): Promise<PreparedJob> {
   const dir = await mkdtemp(join(tmpdir(), `${FILE_DIR_PREFIX}${jobId.slice(0, 8)}-`))
   const shared: FileShared = { dir }
-  return { shared, cleanup: () => rm(dir, { recursive: true, force: true }) }
+  return { shared, cleanup: () => rm(dir, { recursive: true, force: true, maxRetries: 3 }) }
 }

@@ -13,7 +13,8 @@ export function netTask (params: NetParams, context: TaskContext): Promise<TaskR
   const url = `${context.upstreamUrl}/sim/delay?ms=${params.latencyMs}&bytes=${params.bytes}`
   const secure = url.startsWith('https:')
   return new Promise((resolve, reject) => {
-    const request = (secure ? https : http).get(url, { agent: secure ? httpsAgent : httpAgent }, (response) => {
+    const options = { agent: secure ? httpsAgent : httpAgent, ...(context.signal ? { signal: context.signal } : {}) }
+    const request = (secure ? https : http).get(url, options, (response) => {
       let received = 0
       response.on('data', (chunk: Buffer) => { received += chunk.length })
       response.on('error', (error) => reject(new Error(`net: ${error.message}`)))

@@ -11,6 +11,8 @@ export interface TaskContext {
   shared: unknown
   /** base URL of the latency upstream for the net workload */
   upstreamUrl: string
+  /** aborted when the job is cancelled (main-thread modes only: elsewhere the thread or process is terminated) */
+  signal?: AbortSignal
 }
 
 export interface TaskResult {
