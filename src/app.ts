@@ -14,6 +14,7 @@ import { JobScheduler } from './jobs/job-scheduler.js'
 import { workloadParamsSchemas } from './jobs/job-spec.js'
 import { errorHandler } from './plugins/error-handler.js'
 import { ErrorSchema } from './plugins/error-schema.js'
+import { schemaValidators } from './plugins/schema-validators.js'
 import { openApi } from './plugins/swagger.js'
 import { servicePackage } from './service-info.js'
 import { startUpstream } from './upstream/upstream-thread.js'
@@ -52,13 +53,12 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
     // Reject unknown properties instead of silently dropping them (Fastify's default removes them).
-    // verbose: errors carry their schema, whose description names the limit's env variable.
-    ajv: { customOptions: { removeAdditional: false, verbose: true } },
     schemaErrorFormatter: (errors, dataVar) => new Error(describeSchemaErrors(errors, dataVar))
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // JSON only: Fastify would otherwise parse text/plain bodies and fail them with a confusing schema error.
   app.removeContentTypeParser('text/plain')
+  app.setValidatorCompiler(schemaValidators())
   app.addSchema(ErrorSchema)
   await app.register(errorHandler, { bodyLimit: config.BODY_LIMIT_BYTES })
   await app.register(openApi, { version: servicePackage.version })

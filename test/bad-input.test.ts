@@ -93,6 +93,8 @@ test('POST /jobs: a wrong type names the field and the type', async (t) => {
   const app = await buildTestApp(t, LIMITS)
   await checkCases(app, [
     { name: 'tasks: "many"', request: post({ ...base, tasks: 'many' }), status: 400, code: 'FST_ERR_VALIDATION', message: ['body/tasks', 'integer'] },
+    { name: 'tasks: "3" (a string is not converted)', request: post({ ...base, tasks: '3' }), status: 400, code: 'FST_ERR_VALIDATION', message: ['body/tasks', 'integer'] },
+    { name: 'params/fsync: "true"', request: post({ ...base, workload: 'file', params: { fsync: 'true' } }), status: 400, code: 'FST_ERR_VALIDATION', message: ['body/params/fsync', 'boolean'] },
     { name: 'tasks: 2.5', request: post({ ...base, tasks: 2.5 }), status: 400, code: 'FST_ERR_VALIDATION', message: ['body/tasks', 'integer'] },
     { name: 'params: []', request: post({ ...base, params: [] }), status: 400, code: 'FST_ERR_VALIDATION', message: ['body/params', 'object'] },
     { name: 'params/bytes: "big"', request: post({ ...base, workload: 'hash', params: { bytes: 'big' } }), status: 400, code: 'FST_ERR_VALIDATION', message: ['body/params/bytes', 'integer'] },
