@@ -17,7 +17,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { pool, scheduler, ready } = app.lab
     const body = {
       status: ready && scheduler.accepting ? 'ready' : 'not ready',
-      pool: { threads: pool.threads.length, queued: pool.queueSize },
+      pool: { threads: pool.readyThreads, queued: pool.queueSize },
       jobs: { running: scheduler.runningCount, queued: scheduler.queuedCount },
       workers: { ...liveWorkers }
     }

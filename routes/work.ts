@@ -26,7 +26,7 @@ const WorkResult = Type.Object({
  * task on the event loop; they differ only within a job.) A task that fails answers 502 with ok: false and its error.
  */
 const workRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { pool, upstreamUrl, paramsSchemas } = app.lab
+  const { config, pool, upstreamUrl, paramsSchemas } = app.lab
 
   for (const name of WORKLOAD_NAMES) {
     const workload = workloads[name]
@@ -45,7 +45,7 @@ const workRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     }, async (request, reply) => {
       const { mode, seed, ...params } = request.query as { mode: typeof WORK_MODES[number], seed: number } & Record<string, unknown>
-      const problem = workload.checkParams?.(params, 'querystring')
+      const problem = workload.checkParams?.(params, 'querystring', { config, concurrency: 1 })
       if (problem) throw new InvalidField(problem)
       const started = performance.now()
       const prepared = await workload.prepare?.(params, `work-${request.id}`)

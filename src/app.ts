@@ -78,10 +78,14 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
   app.decorate('lab', lab)
 
   // Shutdown order: refuse new jobs and cancel the running ones (their executors kill threads and children and
-  // remove temp files), then stop the pool and the upstream thread.
-  app.addHook('preClose', async () => { lab.ready = false })
-  app.addHook('onClose', async () => {
+  // remove temp files) before the server closes: server.close() waits for open connections, and an SSE stream or
+  // a ?wait=true request only ends when its job does. Then stop the pool and the upstream thread.
+  app.addHook('preClose', async () => {
+    lab.ready = false
     await scheduler.shutdown()
+  })
+  app.addHook('onClose', async () => {
+    await scheduler.shutdown() // again: a job submitted while the server was closing
     await pool.destroy()
     await upstream.close()
   })

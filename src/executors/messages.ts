@@ -58,7 +58,12 @@ export type ThreadToMain =
   | { type: 'done' }
 
 /** One piscina dispatch: a batch of task indices of one job (no job = warm-up). */
-export interface PoolTask { job: JobContext | null, indices: number[] }
+export interface PoolTask {
+  job: JobContext | null
+  indices: number[]
+  /** Int32 cell set to 1 on cancel: the thread stops before its next task (cooperative cancel) */
+  stop?: SharedArrayBuffer
+}
 
 export type MainToChild =
   | { type: 'init', job: JobContext }

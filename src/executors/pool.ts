@@ -1,23 +1,33 @@
-import type { Piscina } from 'piscina'
 import type { Executor } from './executor.js'
-import type { PoolTask, TaskOutcome } from './messages.js'
 import { TaskCursor } from './task-cursor.js'
+import type { WorkerPool } from './worker-pool.js'
 
 /**
  * pool: the service's warm piscina pool, with at most `concurrency` dispatches of `batch` tasks in flight.
- * Cancel aborts every dispatch: queued ones are dropped, running ones cost piscina its thread (it starts a new one).
+ *
+ * Cancel: with one task per pool thread (POOL_TASKS_PER_THREAD=1, the default) every dispatch carries the job's
+ * AbortSignal, so piscina drops queued dispatches and terminates the thread of a running one (then replaces it).
+ * piscina never shares a thread with an abortable task, so with more tasks per thread the signal would silently cap
+ * concurrency at the pool size; there the cancel is cooperative instead: a stop cell in shared memory that threads
+ * read before each task (a task already running finishes).
  * A dispatch whose thread dies fails all of its tasks; the pool replaces the thread and the job goes on.
  */
-export function poolExecutor (pool: Piscina<PoolTask, TaskOutcome[]>): Executor {
+export function poolExecutor (pool: WorkerPool): Executor {
   return async (plan) => {
+    // After a cancel or crash piscina may still be replacing threads: wait, and report it as start-up.
+    const startupMs = await pool.warm()
     const cursor = new TaskCursor(plan.tasks)
+    const abortable = pool.tasksPerThread === 1
+    const stop = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT)
+    const onAbort = () => Atomics.store(new Int32Array(stop), 0, 1)
+    plan.signal.addEventListener('abort', onAbort, { once: true })
     let deaths = 0
     async function lane (): Promise<void> {
       while (!plan.signal.aborted) {
         const indices = cursor.take(plan.batch)
         if (indices.length === 0) return
         try {
-          plan.onOutcomes(await pool.run({ job: plan.job, indices }, { signal: plan.signal }))
+          plan.onOutcomes(await pool.run({ job: plan.job, indices, stop }, abortable ? plan.signal : undefined))
         } catch (error) {
           if (plan.signal.aborted) return
           deaths++
@@ -28,6 +38,7 @@ export function poolExecutor (pool: Piscina<PoolTask, TaskOutcome[]>): Executor 
     }
     const lanes = Math.min(plan.concurrency, Math.ceil(plan.tasks / plan.batch))
     await Promise.all(Array.from({ length: lanes }, lane))
-    return { startupMs: 0, teardownMs: 0, workerDeaths: deaths }
+    plan.signal.removeEventListener('abort', onAbort)
+    return { startupMs, teardownMs: 0, workerDeaths: deaths }
   }
 }

@@ -1,8 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { Executor, ExecutionResult } from './executor.js'
-import type { ChildToMain, CpuTimes, JobContext, MainToChild, TaskOutcome } from './messages.js'
 import { liveWorkers } from './live-workers.js'
+import type { ChildToMain, CpuTimes, JobContext, MainToChild, TaskOutcome } from './messages.js'
 import { TaskCursor } from './task-cursor.js'
 import { workerFile } from './worker-files.js'
 
@@ -22,17 +22,21 @@ function withoutSharedMemory (value: unknown): unknown {
 
 interface Child {
   process: ChildProcess
+  label: string
+  /** indices of the chunk it is running, not yet reported */
   outstanding: Set<number>
   cpu: CpuTimes
-  said: 'nothing' | 'ready' | 'bye'
+  ready: boolean
+  saidBye: boolean
+  gone: boolean
 }
 
 /**
  * processes: `concurrency` child processes forked for this job; the parent hands out chunks of `batch` indices
- * over IPC (like multiprocessing's chunksize). A child that dies fails the tasks of its unfinished chunk.
+ * over IPC (like multiprocessing's chunksize), to each child once all are ready. A child that dies (or cannot be
+ * forked) fails the tasks of its unfinished chunk; the others go on.
  */
 export const runProcesses: Executor = (plan) => new Promise<ExecutionResult>((resolve) => {
-  const count = plan.concurrency
   const job = withoutSharedMemory(plan.job) as JobContext
   const cursor = new TaskCursor(plan.tasks)
   const entry = fileURLToPath(workerFile('process-entry'))
@@ -40,17 +44,18 @@ export const runProcesses: Executor = (plan) => new Promise<ExecutionResult>((re
   const spawnedAt = performance.now()
   let startupMs = 0
   let started = false
+  let spawning = true
   let lastByeAt = 0
-  let ready = 0
-  let exited = 0
   let deaths = 0
   let lastDeath = ''
+  let forkError = ''
 
+  const live = () => children.filter((child) => !child.gone)
   const send = (child: Child, message: MainToChild) => {
-    if (child.process.connected) child.process.send(message)
+    if (!child.gone && child.process.connected) child.process.send(message)
   }
   const dispatch = (child: Child) => {
-    if (plan.signal.aborted) return
+    if (plan.signal.aborted || child.gone || !child.process.connected) return
     const indices = cursor.take(plan.batch)
     if (indices.length === 0) {
       send(child, { type: 'stop' })
@@ -60,15 +65,18 @@ export const runProcesses: Executor = (plan) => new Promise<ExecutionResult>((re
     send(child, { type: 'run', indices })
   }
   const startWhenAllReady = () => {
-    if (started || ready + deaths < count) return
+    if (started || spawning || plan.signal.aborted) return
+    const alive = live()
+    if (alive.length === 0 || !alive.every((child) => child.ready)) return
     started = true
     startupMs = performance.now() - spawnedAt
-    for (const child of children) if (child.said === 'ready') dispatch(child)
+    for (const child of alive) dispatch(child)
   }
-  const stop = () => { for (const child of children) child.process.kill('SIGKILL') }
+  const stop = () => { for (const child of live()) child.process.kill('SIGKILL') }
   plan.signal.addEventListener('abort', stop, { once: true })
 
-  const finish = () => {
+  const finishIfAllGone = () => {
+    if (spawning || live().length > 0) return
     plan.signal.removeEventListener('abort', stop)
     const childCpu = children.reduce((sum, child) => ({
       userMs: sum.userMs + child.cpu.userMs,
@@ -81,49 +89,79 @@ export const runProcesses: Executor = (plan) => new Promise<ExecutionResult>((re
       workerDeaths: deaths
     }
     if (!plan.signal.aborted && !cursor.exhausted) {
-      result.fatalError = `all ${count} child processes died before the job finished (last: ${lastDeath})`
+      result.fatalError = forkError
+        ? `could not start child processes: ${forkError}`
+        : `all ${children.length} child processes died before the job finished (last: ${lastDeath})`
     }
     resolve(result)
   }
 
-  for (let slot = 0; slot < count; slot++) {
+  /** Called once per child, whether it exited, was killed, or could never be forked. */
+  const gone = (child: Child, how: string) => {
+    if (child.gone) return
+    child.gone = true
+    liveWorkers.processes--
+    if (!child.saidBye && !plan.signal.aborted) {
+      deaths++
+      const pending = [...child.outstanding].sort((a, b) => a - b)
+      lastDeath = `${child.label} ${how}` + (pending.length > 0 ? ` during task ${pending[0]}` : '')
+      child.outstanding.clear()
+      const failed: TaskOutcome[] = pending.map((index) => ({ index, ok: false, runMs: 0, error: lastDeath, worker: child.label, lost: true }))
+      if (failed.length > 0) plan.onOutcomes(failed)
+    }
+    startWhenAllReady()
+    finishIfAllGone()
+  }
+
+  const spawnChild = (): void => {
     const process = fork(entry, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
     liveWorkers.processes++
-    const child: Child = { process, outstanding: new Set(), cpu: { userMs: 0, systemMs: 0 }, said: 'nothing' }
+    const child: Child = {
+      process,
+      label: `pid ${process.pid ?? '?'}`,
+      outstanding: new Set(),
+      cpu: { userMs: 0, systemMs: 0 },
+      ready: false,
+      saidBye: false,
+      gone: false
+    }
     children.push(child)
     process.on('message', (message: ChildToMain) => {
+      if (child.gone) return
       if (message.type === 'outcomes') {
         for (const outcome of message.outcomes) child.outstanding.delete(outcome.index)
         child.cpu = message.cpu
         if (message.outcomes.length > 0) plan.onOutcomes(message.outcomes)
         if (message.chunkDone) dispatch(child)
       } else if (message.type === 'ready') {
-        child.said = 'ready'
-        ready++
+        child.ready = true
         startWhenAllReady()
       } else {
-        child.said = 'bye'
+        child.saidBye = true
         child.cpu = message.cpu
         lastByeAt = performance.now()
       }
     })
-    process.on('error', () => { /* reported by 'exit' */ })
-    process.on('exit', (code, signal) => {
-      liveWorkers.processes--
-      exited++
-      if (child.said !== 'bye' && !plan.signal.aborted) {
-        deaths++
-        const pending = [...child.outstanding].sort((a, b) => a - b)
-        lastDeath = `pid ${process.pid} exited with ${signal ?? `code ${code}`}` +
-          (pending.length > 0 ? ` during task ${pending[0]}` : '')
-        const failed: TaskOutcome[] = pending.map((index) => ({ index, ok: false, runMs: 0, error: lastDeath, worker: `pid ${process.pid}`, lost: true }))
-        child.outstanding.clear()
-        if (failed.length > 0) plan.onOutcomes(failed)
-        startWhenAllReady()
+    // A fork that fails (EAGAIN, ENOMEM…) emits 'error' and never 'exit'.
+    process.on('error', (error) => {
+      if (process.pid === undefined) {
+        forkError = error.message
+        gone(child, `could not be forked: ${error.message}`)
       }
-      if (exited === count) finish()
     })
+    // 'close', not 'exit': it comes after the IPC channel has delivered the child's last messages.
+    process.on('close', (code, signal) => gone(child, `exited with ${signal ?? `code ${code}`}`))
     send(child, { type: 'init', job })
   }
+
+  try {
+    for (let slot = 0; slot < plan.concurrency && !plan.signal.aborted; slot++) spawnChild()
+  } catch (error) {
+    forkError = (error as Error).message
+    stop()
+  }
+  spawning = false
   if (plan.signal.aborted) stop()
+  startWhenAllReady()
+  finishIfAllGone()
 })

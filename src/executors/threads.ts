@@ -4,14 +4,24 @@ import { liveWorkers } from './live-workers.js'
 import { ThreadControl, type TaskOutcome, type ThreadToMain, type ThreadWorkerData } from './messages.js'
 import { spawnThread, workerFile } from './worker-files.js'
 
+interface Thread {
+  worker: Worker
+  slot: number
+  /** read at spawn: threadId is −1 once the thread has exited */
+  label: string
+  ready: boolean
+  done: boolean
+  gone: boolean
+  error: string
+}
+
 /**
  * threads: `concurrency` fresh worker threads for this job. They start, all report ready (start-up time), get one
  * 'go', pull indices from a shared atomic counter until none are left, report 'done' and are joined.
  * A thread that dies fails the task it was running (read from its cell in shared memory); the others go on.
  */
 export const runThreads: Executor = (plan) => new Promise<ExecutionResult>((resolve) => {
-  const count = plan.concurrency
-  const control = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * (ThreadControl.RUNNING + count))
+  const control = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * (ThreadControl.RUNNING + plan.concurrency))
   const cells = new Int32Array(control)
   cells.fill(-1, ThreadControl.RUNNING)
   const reported = new Uint8Array(plan.tasks)
@@ -20,29 +30,34 @@ export const runThreads: Executor = (plan) => new Promise<ExecutionResult>((reso
     plan.onOutcomes(outcomes)
   }
 
+  const threads: Thread[] = []
   const spawnedAt = performance.now()
   let startupMs = 0
+  let started = false
+  let spawning = true
   let lastDoneAt = 0
-  let ready = 0
-  let exited = 0
   let deaths = 0
   let lastDeath = ''
-  const done = new Set<number>()
-  const threads: Worker[] = []
+  let spawnError = ''
 
+  const live = () => threads.filter((thread) => !thread.gone)
   const stop = () => {
     Atomics.store(cells, ThreadControl.STOP, 1)
-    for (const thread of threads) thread.terminate().catch(() => {})
+    for (const thread of live()) thread.worker.terminate().catch(() => {})
   }
   plan.signal.addEventListener('abort', stop, { once: true })
 
   const startWhenAllReady = () => {
-    if (ready + deaths < count || startupMs > 0) return
+    if (started || spawning || plan.signal.aborted) return
+    const alive = live()
+    if (alive.length === 0 || !alive.every((thread) => thread.ready)) return
+    started = true
     startupMs = performance.now() - spawnedAt
-    for (const thread of threads) thread.postMessage('go')
+    for (const thread of alive) thread.worker.postMessage('go')
   }
 
-  const finish = () => {
+  const finishIfAllGone = () => {
+    if (spawning || live().length > 0) return
     plan.signal.removeEventListener('abort', stop)
     const result: ExecutionResult = {
       startupMs,
@@ -57,42 +72,59 @@ export const runThreads: Executor = (plan) => new Promise<ExecutionResult>((reso
         if (!reported[index]) lost.push({ index, ok: false, runMs: 0, error: `result lost: ${lastDeath}`, worker: 'unknown', lost: true })
       }
       if (lost.length > 0) report(lost)
-      if (claimed < plan.tasks) result.fatalError = `all ${count} threads died before the job finished (last: ${lastDeath})`
+      if (claimed < plan.tasks) {
+        result.fatalError = spawnError
+          ? `could not start threads: ${spawnError}`
+          : `all ${threads.length} threads died before the job finished (last: ${lastDeath})`
+      }
     }
     resolve(result)
   }
 
-  for (let slot = 0; slot < count; slot++) {
+  const spawn = (slot: number) => {
     const workerData: ThreadWorkerData = { job: plan.job, slot, tasks: plan.tasks, control }
-    const thread = spawnThread(workerFile('thread-entry'), { workerData })
-    const label = `thread ${thread.threadId}` // read now: threadId is -1 once the thread has exited
+    const worker = spawnThread(workerFile('thread-entry'), { workerData })
     liveWorkers.threads++
-    let error = ''
-    thread.on('message', (message: ThreadToMain) => {
-      if (message.type === 'outcomes') report(message.outcomes)
-      else if (message.type === 'ready') { ready++; startWhenAllReady() } else {
-        done.add(slot)
+    const thread: Thread = { worker, slot, label: `thread ${worker.threadId}`, ready: false, done: false, gone: false, error: '' }
+    threads.push(thread)
+    worker.on('message', (message: ThreadToMain) => {
+      if (message.type === 'outcomes') {
+        report(message.outcomes)
+      } else if (message.type === 'ready') {
+        thread.ready = true
+        startWhenAllReady()
+      } else {
+        thread.done = true
         lastDoneAt = performance.now()
-        thread.terminate().catch(() => {})
+        worker.terminate().catch(() => {}) // join: the thread has nothing left to do
       }
     })
-    thread.on('error', (err) => { error = `: ${err.message}` })
-    thread.on('exit', (code) => {
+    worker.on('error', (error) => { thread.error = `: ${error.message}` })
+    worker.on('exit', (code) => {
+      thread.gone = true
       liveWorkers.threads--
-      exited++
-      if (!done.has(slot) && !plan.signal.aborted) {
+      if (!thread.done && !plan.signal.aborted) {
         deaths++
         const running = Atomics.load(cells, ThreadControl.RUNNING + slot)
-        lastDeath = `${label} exited with code ${code}${error}` +
-          (running >= 0 ? ` while running task ${running}` : '')
+        lastDeath = `${thread.label} exited with code ${code}${thread.error}` + (running >= 0 ? ` while running task ${running}` : '')
         if (running >= 0 && !reported[running]) {
-          report([{ index: running, ok: false, runMs: 0, error: lastDeath, worker: label, lost: true }])
+          report([{ index: running, ok: false, runMs: 0, error: lastDeath, worker: thread.label, lost: true }])
         }
-        startWhenAllReady()
       }
-      if (exited === count) finish()
+      startWhenAllReady()
+      finishIfAllGone()
     })
-    threads.push(thread)
   }
+
+  try {
+    for (let slot = 0; slot < plan.concurrency && !plan.signal.aborted; slot++) spawn(slot)
+  } catch (error) {
+    // new Worker throws at once when the OS refuses a thread (EAGAIN): stop the ones already started.
+    spawnError = (error as Error).message
+    stop()
+  }
+  spawning = false
   if (plan.signal.aborted) stop()
+  startWhenAllReady()
+  finishIfAllGone()
 })

@@ -66,7 +66,7 @@ export function checkJobSpec (spec: JobSpec, config: Config): string | undefined
     }
     if (spec.crashAtTask >= spec.tasks) return `body/crashAtTask must be < tasks (${spec.tasks})`
   }
-  return workloads[spec.workload].checkParams?.(spec.params, 'body/params')
+  return workloads[spec.workload].checkParams?.(spec.params, 'body/params', { config, concurrency: spec.concurrency })
 }
 
 /** Fills the defaults of the workload's params (Ajv does not apply defaults inside if/then). */

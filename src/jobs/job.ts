@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { EventEmitter } from 'node:events'
+import { EventEmitter, setMaxListeners } from 'node:events'
 import { Type, type Static } from 'typebox'
 import { StringEnum } from '../schema-helpers.js'
 import type { JobSpec } from './job-spec.js'
@@ -54,6 +54,9 @@ export class Job extends EventEmitter<{ progress: [Progress], end: [JobView] }> 
 
   constructor (spec: JobSpec) {
     super()
+    // One listener per in-flight task (pool dispatches, async I/O) and per SSE client: no fixed ceiling applies.
+    this.setMaxListeners(0)
+    setMaxListeners(0, this.#controller.signal)
     this.spec = spec
     this.progress = { done: 0, failed: 0, total: spec.tasks }
     this.#ended = new Promise((resolve) => { this.#markEnded = resolve })

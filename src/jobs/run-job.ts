@@ -22,6 +22,10 @@ export interface JobRunnerDeps {
 
 const ms = (value: number) => Number(value.toFixed(3))
 
+const DELAY_RESOLUTION_MS = 10
+/** monitorEventLoopDelay records each whole timer interval (an idle loop reads ≈ 10 ms): keep only the lateness. */
+const lateness = (intervalNs: number) => ms(Math.max(intervalNs / 1e6 - DELAY_RESOLUTION_MS, 0))
+
 /**
  * Runs one job to its end and measures it the same way whatever the mode: start delay, workload resources,
  * CPU and event-loop sampling around the executor, progress, the report, and the final status.
@@ -64,7 +68,7 @@ async function measureExecution (job: Job, deps: JobRunnerDeps, shared: unknown)
   }
   if (spec.crashAtTask !== undefined) context.crashAtTask = spec.crashAtTask
 
-  const delay = monitorEventLoopDelay({ resolution: 10 })
+  const delay = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS })
   delay.enable()
   const eluStart = performance.eventLoopUtilization()
   const cpuStart = sampleCpu()
@@ -113,8 +117,8 @@ async function measureExecution (job: Job, deps: JobRunnerDeps, shared: unknown)
     cpu: cpuBetween(cpuStart, cpuEnd, cpuCapacity(), result.childCpu),
     eventLoop: {
       utilization: Number(elu.utilization.toFixed(4)),
-      delayP99Ms: delay.count > 0 ? ms(delay.percentile(99) / 1e6) : 0,
-      delayMaxMs: delay.count > 0 ? ms(delay.max / 1e6) : 0
+      delayP99Ms: delay.count > 0 ? lateness(delay.percentile(99)) : 0,
+      delayMaxMs: delay.count > 0 ? lateness(delay.max) : 0
     },
     workers: collector.workers(wallMs),
     workerDeaths: result.workerDeaths,

@@ -28,7 +28,8 @@ export class LatencyStats {
 
   summary (): LatencySummary | null {
     if (this.#count === 0) return null
-    const percentile = (p: number) => round(this.#histogram.percentile(p) / 1e6)
+    // The histogram keeps ~3 significant digits and rounds up: keep its percentiles within the exact min and max.
+    const percentile = (p: number) => round(Math.min(Math.max(this.#histogram.percentile(p) / 1e6, this.#min), this.#max))
     return {
       count: this.#count,
       min: round(this.#min),

@@ -1,8 +1,8 @@
 import { checkDbParams, dbParamsSchema } from './params/db.js'
 import { prepareDbJob } from './db.js'
-import { fileParamsSchema } from './params/file.js'
+import { checkFileParams, fileParamsSchema } from './params/file.js'
 import { prepareFileJob } from './file.js'
-import { hashParamsSchema } from './params/hash.js'
+import { checkHashParams, hashParamsSchema } from './params/hash.js'
 import { netParamsSchema } from './params/net.js'
 import { WORKLOAD_NAMES, taskFunctions, type WorkloadName } from './tasks.js'
 import type { Workload } from './workload.js'
@@ -17,6 +17,7 @@ export const workloads: Record<WorkloadName, Workload> = {
   hash: {
     summary: 'CPU-bound: chained hashing of seeded data; returns the final digest',
     paramsSchema: hashParamsSchema,
+    checkParams: checkHashParams,
     task: taskFunctions.hash
   },
   db: {
@@ -34,6 +35,7 @@ export const workloads: Record<WorkloadName, Workload> = {
   file: {
     summary: 'file I/O in a per-job temp directory: write seeded data, optional fsync, read back, verify, delete',
     paramsSchema: fileParamsSchema,
+    checkParams: checkFileParams,
     prepare: prepareFileJob,
     task: taskFunctions.file
   }

@@ -3,6 +3,9 @@ import https from 'node:https'
 import type { NetParams } from './params/net.js'
 import type { TaskContext, TaskResult } from './workload.js'
 
+/** Time an answer may take beyond the asked latency before the task fails. */
+export const NET_GRACE_MS = 30_000
+
 // One keep-alive agent per thread or process: connections are reused across tasks, as a real client does.
 const agentOptions = { keepAlive: true, maxSockets: Infinity, maxFreeSockets: 1024 }
 const httpAgent = new http.Agent(agentOptions)
@@ -24,6 +27,9 @@ export function netTask (params: NetParams, context: TaskContext): Promise<TaskR
         else resolve({ value: received })
       })
     })
+    // An upstream that stalls (UPSTREAM_URL pointing at a hung server) fails the task instead of holding its thread.
+    const limitMs = params.latencyMs + NET_GRACE_MS
+    request.setTimeout(limitMs, () => request.destroy(new Error(`no answer within ${limitMs} ms (latencyMs + ${NET_GRACE_MS})`)))
     request.on('error', (error) => reject(new Error(`net: ${error.message}`)))
   })
 }

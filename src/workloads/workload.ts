@@ -32,6 +32,12 @@ export interface PreparedJob {
  * A workload: one pure task function plus the schema of its params. Executors run `task` unchanged wherever they
  * run it; nothing outside this folder knows what a workload does.
  */
+export interface ParamsCheckContext {
+  config: Config
+  /** tasks that may be in flight at once (1 for GET /work) */
+  concurrency: number
+}
+
 export type TaskFunction<P = any> = (params: P, context: TaskContext) => TaskResult | Promise<TaskResult>
 
 export interface Workload<P = any> {
@@ -39,8 +45,8 @@ export interface Workload<P = any> {
   /** params schema; bounds come from the config so every limit is configurable */
   paramsSchema: (config: Config) => TSchema
   /** rules across fields that a schema cannot say; returns a message naming the fields (under `at`, e.g.
-   * 'body/params'), or undefined */
-  checkParams?: (params: P, at: string) => string | undefined
+   * 'body/params') and the limit, or undefined */
+  checkParams?: (params: P, at: string, context: ParamsCheckContext) => string | undefined
   prepare?: (params: P, jobId: string) => Promise<PreparedJob>
   task: TaskFunction<P>
 }

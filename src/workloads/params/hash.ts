@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox'
 import type { Config } from '../../config.js'
+import type { ParamsCheckContext } from '../workload.js'
 import { StringEnum } from '../../schema-helpers.js'
 
 export const HASH_ALGORITHMS = ['sha256', 'sha512', 'sha1', 'md5', 'sha3-256', 'blake2b512'] as const
@@ -13,3 +14,11 @@ export function hashParamsSchema (config: Config) {
 }
 
 export type HashParams = Static<ReturnType<typeof hashParamsSchema>>
+
+/** One task hashes bytes × rounds: bounded so that no single in-range task can hold a thread (or the event loop) for minutes. */
+export function checkHashParams (params: HashParams, at: string, { config }: ParamsCheckContext): string | undefined {
+  const work = params.bytes * params.rounds
+  return work > config.MAX_HASH_TASK_BYTES
+    ? `${at}/bytes × ${at}/rounds must be <= ${config.MAX_HASH_TASK_BYTES} per task (MAX_HASH_TASK_BYTES); got ${work}`
+    : undefined
+}
