@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { JobView, Progress } from '../src/jobs/job.js'
+import request, { type Response as TestResponse } from 'supertest'
 import { listenTestApp, waitFor } from './support/app.js'
 
-/** Real HTTP against a listening server: server-sent events, ?wait=true, 202 + Location, listing, text and CSV. */
+/**
+ * Real HTTP against a listening server: server-sent events, ?wait=true, 202 + Location, listing, text and CSV.
+ * supertest for request/response checks; fetch for the event stream (supertest buffers a body until it ends).
+ */
 
 const HTTP_TIMEOUT_MS = 20_000
 
@@ -12,23 +16,17 @@ interface SseEvent {
   data: unknown
 }
 
-async function postJob (url: string, spec: Record<string, unknown>, query = ''): Promise<{ response: Response, job: JobView }> {
-  const response = await fetch(`${url}/jobs${query}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(spec),
-    signal: AbortSignal.timeout(HTTP_TIMEOUT_MS)
-  })
-  const text = await response.text()
-  assert.ok(response.status < 300, `POST /jobs${query}: ${response.status} ${text}`)
-  return { response, job: JSON.parse(text) as JobView }
+async function postJob (url: string, spec: Record<string, unknown>, query = ''): Promise<{ response: TestResponse, job: JobView }> {
+  const response = await request(url).post(`/jobs${query}`).send(spec).timeout(HTTP_TIMEOUT_MS)
+  assert.ok(response.status < 300, `POST /jobs${query}: ${response.status} ${response.text}`)
+  return { response, job: response.body as JobView }
 }
 
-async function getJson<T> (url: string): Promise<T> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) })
-  const text = await response.text()
-  assert.equal(response.status, 200, `GET ${url}: ${text}`)
-  return JSON.parse(text) as T
+async function getJson<T> (url: string, path: string): Promise<T> {
+  const response = await request(url).get(path).timeout(HTTP_TIMEOUT_MS)
+  assert.equal(response.status, 200, `GET ${path}: ${response.text}`)
+  assert.match(String(response.headers['content-type']), /^application\/json/)
+  return response.body as T
 }
 
 /**
@@ -151,7 +149,7 @@ test('GET /jobs/:id/events streams progress while the job runs, then one end eve
   assert.ok(end.report.wallMs > 0)
 
   // The end event is the job as GET /jobs/:id shows it.
-  const stored = await getJson<JobView>(`${url}/jobs/${job.id}`)
+  const stored = await getJson<JobView>(url, `/jobs/${job.id}`)
   assert.equal(stored.status, end.status)
   assert.equal(stored.finishedAt, end.finishedAt)
   assert.deepEqual(stored.progress, end.progress)
@@ -179,7 +177,7 @@ test('POST /jobs?wait=true answers 200 with the finished job and its report', as
   const tasks = 8
   const { response, job } = await postJob(url, { workload: 'db', mode: 'async', tasks, concurrency: 4, params: { latencyMs: 5 } }, '?wait=true')
   assert.equal(response.status, 200)
-  assert.match(String(response.headers.get('content-type')), /^application\/json/)
+  assert.match(String(response.headers['content-type']), /^application\/json/)
   assert.equal(job.status, 'succeeded')
   assert.deepEqual(job.progress, { done: tasks, failed: 0, total: tasks })
   assert.ok(job.startedAt && job.finishedAt, 'started and finished')
@@ -191,7 +189,7 @@ test('POST /jobs?wait=true answers 200 with the finished job and its report', as
   assert.equal(job.report.latencyMs?.count, tasks)
   assert.equal(job.spec.workload, 'db')
   assert.equal(job.spec.mode, 'async')
-  assert.equal(response.headers.get('location'), `/jobs/${job.id}`)
+  assert.equal(response.headers.location, `/jobs/${job.id}`)
 })
 
 test('POST /jobs without wait answers 202 with id, status and links, and a Location header', async (t) => {
@@ -202,13 +200,13 @@ test('POST /jobs without wait answers 202 with id, status and links, and a Locat
   assert.ok(job.status === 'queued' || job.status === 'running', `not finished yet: ${job.status}`)
   assert.equal(job.report, null)
   assert.deepEqual(job.links, { self: `/jobs/${job.id}`, events: `/jobs/${job.id}/events` })
-  const location = response.headers.get('location')
+  const location = response.headers.location as string
   assert.equal(location, job.links.self)
 
   // The Location leads to the job, which then finishes.
   let latest: JobView | undefined
   await waitFor(async () => {
-    latest = await getJson<JobView>(`${url}${location}`)
+    latest = await getJson<JobView>(url, location)
     return latest.status !== 'queued' && latest.status !== 'running'
   }, HTTP_TIMEOUT_MS, 'the submitted job to finish')
   assert.equal(latest?.id, job.id)
@@ -223,21 +221,21 @@ test('GET /jobs lists newest first and filters by ?status=', async (t) => {
   const second = (await postJob(url, quick, '?wait=true')).job
   // The third waits long before its first task; cancelling it gives a job of another status.
   const third = (await postJob(url, { ...quick, startDelayMs: 30_000 })).job
-  const cancel = await fetch(`${url}/jobs/${third.id}`, { method: 'DELETE', signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) })
-  assert.equal(cancel.status, 200, await cancel.clone().text())
-  assert.equal(((await cancel.json()) as JobView).status, 'cancelled')
+  const cancel = await request(url).delete(`/jobs/${third.id}`).timeout(HTTP_TIMEOUT_MS)
+  assert.equal(cancel.status, 200, cancel.text)
+  assert.equal((cancel.body as JobView).status, 'cancelled')
 
-  const all = await getJson<{ jobs: JobView[] }>(`${url}/jobs`)
+  const all = await getJson<{ jobs: JobView[] }>(url, '/jobs')
   assert.deepEqual(all.jobs.map((job) => job.id), [third.id, second.id, first.id], 'newest first')
   assert.deepEqual(all.jobs.map((job) => job.status), ['cancelled', 'succeeded', 'succeeded'])
 
-  const succeeded = await getJson<{ jobs: JobView[] }>(`${url}/jobs?status=succeeded`)
+  const succeeded = await getJson<{ jobs: JobView[] }>(url, '/jobs?status=succeeded')
   assert.deepEqual(succeeded.jobs.map((job) => job.id), [second.id, first.id])
-  const cancelled = await getJson<{ jobs: JobView[] }>(`${url}/jobs?status=cancelled`)
+  const cancelled = await getJson<{ jobs: JobView[] }>(url, '/jobs?status=cancelled')
   assert.deepEqual(cancelled.jobs.map((job) => job.id), [third.id])
-  const running = await getJson<{ jobs: JobView[] }>(`${url}/jobs?status=running`)
+  const running = await getJson<{ jobs: JobView[] }>(url, '/jobs?status=running')
   assert.deepEqual(running.jobs, [])
-  const limited = await getJson<{ jobs: JobView[] }>(`${url}/jobs?limit=1`)
+  const limited = await getJson<{ jobs: JobView[] }>(url, '/jobs?limit=1')
   assert.deepEqual(limited.jobs.map((job) => job.id), [third.id], '?limit keeps the newest')
 })
 
@@ -247,10 +245,10 @@ test('GET /jobs/:id with Accept: text/plain gives an aligned table, with text/cs
   assert.equal(job.status, 'succeeded')
   const report = job.report!
 
-  const text = await fetch(`${url}/jobs/${job.id}`, { headers: { accept: 'text/plain' }, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) })
+  const text = await request(url).get(`/jobs/${job.id}`).set('accept', 'text/plain').timeout(HTTP_TIMEOUT_MS)
   assert.equal(text.status, 200)
-  assert.match(String(text.headers.get('content-type')), /^text\/plain/)
-  const table = await text.text()
+  assert.match(String(text.headers['content-type']), /^text\/plain/)
+  const table = text.text
   const block = table.split('\n\n')[0]!.split('\n').filter((line) => line !== '')
   // Each line: a label (words with single spaces), two or more spaces, the value; the values start in one column.
   const starts = block.map((line) => {
@@ -270,10 +268,14 @@ test('GET /jobs/:id with Accept: text/plain gives an aligned table, with text/cs
   assert.ok(throughput, `throughput line: ${line('throughput')}`)
   assert.ok(Math.abs(Number(throughput[1]) - report.tasksPerSec) < 0.01, `throughput ${throughput[1]} is report.tasksPerSec ${report.tasksPerSec}`)
 
-  const csv = await fetch(`${url}/jobs/${job.id}`, { headers: { accept: 'text/csv' }, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) })
+  const csv = await request(url).get(`/jobs/${job.id}`).set('accept', 'text/csv').buffer(true).parse((res, done) => {
+    let body = ''
+    res.on('data', (chunk: Buffer) => { body += chunk.toString() })
+    res.on('end', () => done(null, body))
+  }).timeout(HTTP_TIMEOUT_MS)
   assert.equal(csv.status, 200)
-  assert.match(String(csv.headers.get('content-type')), /^text\/csv/)
-  const rows = parseCsv(await csv.text())
+  assert.match(String(csv.headers['content-type']), /^text\/csv/)
+  const rows = parseCsv(csv.body as string)
   assert.equal(rows.length, 2, `a header row and one value row: ${JSON.stringify(rows)}`)
   const [header, values] = rows as [string[], string[]]
   assert.equal(values.length, header.length, 'as many values as columns')
