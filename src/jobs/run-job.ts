@@ -74,29 +74,32 @@ async function measureExecution (job: Job, deps: JobRunnerDeps, shared: unknown)
   const cpuStart = sampleCpu()
   let result: ExecutionResult = { startupMs: 0, teardownMs: 0, workerDeaths: 0 }
   let measured = false
-  if (!job.signal.aborted) {
-    result = await deps.executors[spec.mode]({
-      job: context,
-      tasks: spec.tasks,
-      concurrency: spec.concurrency,
-      batch: spec.batch,
-      signal: job.signal,
-      yieldEveryMs: deps.config.INLINE_YIELD_MS,
-      onOutcomes: (outcomes) => {
-        if (measured) return // a task still in flight after a cancel: the report is already made
-        for (const outcome of outcomes) collector.add(outcome)
-        job.progress.done = collector.done
-        job.progress.failed = collector.failed
-        deps.onOutcomes?.(job, outcomes)
-        progress.touch()
-      }
-    })
+  try {
+    if (!job.signal.aborted) {
+      result = await deps.executors[spec.mode]({
+        job: context,
+        tasks: spec.tasks,
+        concurrency: spec.concurrency,
+        batch: spec.batch,
+        signal: job.signal,
+        yieldEveryMs: deps.config.INLINE_YIELD_MS,
+        onOutcomes: (outcomes) => {
+          if (measured) return // a task still in flight after a cancel: the report is already made
+          for (const outcome of outcomes) collector.add(outcome)
+          job.progress.done = collector.done
+          job.progress.failed = collector.failed
+          deps.onOutcomes?.(job, outcomes)
+          progress.touch()
+        }
+      })
+    }
+  } finally {
+    measured = true
+    delay.disable()
+    progress.cancel()
   }
-  measured = true
   const cpuEnd = sampleCpu()
   const elu = performance.eventLoopUtilization(eluStart)
-  delay.disable()
-  progress.cancel()
 
   const totalMs = cpuEnd.at - cpuStart.at
   const wallMs = Math.max(totalMs - result.startupMs - result.teardownMs, 0)
