@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { TSchema } from 'typebox'
 import healthRoutes from '../routes/health.js'
+import metricsRoutes from '../routes/metrics.js'
 import jobEventRoutes from '../routes/job-events.js'
 import jobRoutes from '../routes/jobs.js'
 import rootRoutes from '../routes/root.js'
@@ -11,6 +12,8 @@ import type { Config } from './config.js'
 import { createExecutors } from './executors/index.js'
 import { startWorkerPool, type WorkerPool } from './executors/worker-pool.js'
 import { JobScheduler } from './jobs/job-scheduler.js'
+import { LabMetrics } from './metrics/lab-metrics.js'
+import { httpMetrics } from './metrics/http-metrics.js'
 import { workloadParamsSchemas } from './jobs/job-spec.js'
 import { errorHandler } from './plugins/error-handler.js'
 import { ErrorSchema } from './plugins/error-schema.js'
@@ -26,6 +29,7 @@ export interface Lab {
   config: Config
   pool: WorkerPool
   scheduler: JobScheduler
+  metrics: LabMetrics
   upstreamUrl: string
   paramsSchemas: Record<WorkloadName, TSchema>
   version: string
@@ -65,11 +69,20 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
 
   const upstream = await startUpstream(config)
   const pool = await startWorkerPool(config, app.log)
-  const scheduler = new JobScheduler({ config, executors: createExecutors(pool), upstreamUrl: upstream.url })
+  // The hooks run only once jobs do, after `metrics` exists.
+  const scheduler: JobScheduler = new JobScheduler({
+    config,
+    executors: createExecutors(pool),
+    upstreamUrl: upstream.url,
+    observeTasks: (job, dispatchStartedAt) => metrics.taskObserver(job, dispatchStartedAt),
+    onJobEnd: (job) => metrics.jobEnded(job)
+  })
+  const metrics = new LabMetrics({ scheduler: () => scheduler, pool, version: servicePackage.version })
   const lab: Lab = {
     config,
     pool,
     scheduler,
+    metrics,
     upstreamUrl: upstream.url,
     paramsSchemas: workloadParamsSchemas(config),
     version: servicePackage.version,
@@ -90,11 +103,13 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
     await upstream.close()
   })
 
+  await app.register(httpMetrics, { histogram: metrics.http })
   await app.register(rootRoutes)
   await app.register(healthRoutes)
   await app.register(jobRoutes)
   await app.register(jobEventRoutes)
   await app.register(workRoutes)
   await app.register(simRoutes)
+  await app.register(metricsRoutes)
   return app
 }

@@ -24,6 +24,10 @@ export interface TaskOutcome {
   ok: boolean
   /** time the task function ran, measured where it ran, in ms */
   runMs: number
+  /** when it started, in ms since the epoch (performance.timeOrigin + now: comparable across threads and processes) */
+  startedAt?: number
+  /** when its dispatch left the main thread (pool, processes), in ms since the epoch: start − this = queue wait */
+  dispatchedAt?: number
   waitMs?: number
   value?: string | number
   error?: string

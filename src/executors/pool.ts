@@ -26,8 +26,11 @@ export function poolExecutor (pool: WorkerPool): Executor {
       while (!plan.signal.aborted) {
         const indices = cursor.take(plan.batch)
         if (indices.length === 0) return
+        const dispatchedAt = performance.timeOrigin + performance.now()
         try {
-          plan.onOutcomes(await pool.run({ job: plan.job, indices, stop }, abortable ? plan.signal : undefined))
+          const outcomes = await pool.run({ job: plan.job, indices, stop }, abortable ? plan.signal : undefined)
+          for (const outcome of outcomes) outcome.dispatchedAt = dispatchedAt
+          plan.onOutcomes(outcomes)
         } catch (error) {
           if (plan.signal.aborted) return
           deaths++

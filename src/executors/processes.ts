@@ -26,6 +26,8 @@ interface Child {
   /** indices of the chunk it is running, not yet reported */
   outstanding: Set<number>
   cpu: CpuTimes
+  /** when its current chunk was sent (ms since the epoch) */
+  dispatchedAt: number
   ready: boolean
   saidBye: boolean
   gone: boolean
@@ -62,6 +64,7 @@ export const runProcesses: Executor = (plan) => new Promise<ExecutionResult>((re
       return
     }
     child.outstanding = new Set(indices)
+    child.dispatchedAt = performance.timeOrigin + performance.now()
     send(child, { type: 'run', indices })
   }
   const startWhenAllReady = () => {
@@ -121,6 +124,7 @@ export const runProcesses: Executor = (plan) => new Promise<ExecutionResult>((re
       label: `pid ${process.pid ?? '?'}`,
       outstanding: new Set(),
       cpu: { userMs: 0, systemMs: 0 },
+      dispatchedAt: 0,
       ready: false,
       saidBye: false,
       gone: false
@@ -129,7 +133,10 @@ export const runProcesses: Executor = (plan) => new Promise<ExecutionResult>((re
     process.on('message', (message: ChildToMain) => {
       if (child.gone) return
       if (message.type === 'outcomes') {
-        for (const outcome of message.outcomes) child.outstanding.delete(outcome.index)
+        for (const outcome of message.outcomes) {
+          child.outstanding.delete(outcome.index)
+          outcome.dispatchedAt = child.dispatchedAt
+        }
         child.cpu = message.cpu
         if (message.outcomes.length > 0) plan.onOutcomes(message.outcomes)
         if (message.chunkDone) dispatch(child)

@@ -19,11 +19,11 @@ export async function runTask (job: JobContext, index: number, worker: string, s
       upstreamUrl: job.upstreamUrl,
       signal
     })
-    const outcome: TaskOutcome = { index, ok: true, runMs: performance.now() - started, value: result.value, worker }
+    const outcome: TaskOutcome = { index, ok: true, runMs: performance.now() - started, startedAt: performance.timeOrigin + started, value: result.value, worker }
     if (result.waitMs !== undefined) outcome.waitMs = result.waitMs
     return outcome
   } catch (error) {
-    return { index, ok: false, runMs: performance.now() - started, error: errorMessage(error), worker }
+    return { index, ok: false, runMs: performance.now() - started, startedAt: performance.timeOrigin + started, error: errorMessage(error), worker }
   }
 }
 

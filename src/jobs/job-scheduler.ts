@@ -20,9 +20,12 @@ export class JobScheduler {
   readonly #recentDurationsMs: number[] = []
   #accepting = true
 
-  constructor (deps: JobRunnerDeps) {
+  readonly #onJobEnd: ((job: Job) => void) | undefined
+
+  constructor (deps: JobRunnerDeps & { onJobEnd?: (job: Job) => void }) {
     this.#config = deps.config
     this.#deps = deps
+    this.#onJobEnd = deps.onJobEnd
   }
 
   get runningCount (): number {
@@ -110,6 +113,7 @@ export class JobScheduler {
   }
 
   #remember (job: Job): void {
+    this.#onJobEnd?.(job)
     this.#finished.push(job.id)
     while (this.#finished.length > this.#config.MAX_STORED_JOBS) this.#jobs.delete(this.#finished.shift()!)
   }

@@ -16,8 +16,8 @@ export interface JobRunnerDeps {
   config: Config
   executors: Record<Mode, Executor>
   upstreamUrl: string
-  /** told every outcome as it arrives (metrics) */
-  onOutcomes?: (job: Job, outcomes: TaskOutcome[]) => void
+  /** made once per job when it starts dispatching; told every outcome as it arrives (metrics) */
+  observeTasks?: (job: Job, dispatchStartedAt: number) => (outcomes: TaskOutcome[]) => void
 }
 
 const ms = (value: number) => Number(value.toFixed(3))
@@ -72,6 +72,7 @@ async function measureExecution (job: Job, deps: JobRunnerDeps, shared: unknown)
   delay.enable()
   const eluStart = performance.eventLoopUtilization()
   const cpuStart = sampleCpu()
+  const observe = deps.observeTasks?.(job, performance.timeOrigin + cpuStart.at)
   let result: ExecutionResult = { startupMs: 0, teardownMs: 0, workerDeaths: 0 }
   let measured = false
   try {
@@ -88,7 +89,7 @@ async function measureExecution (job: Job, deps: JobRunnerDeps, shared: unknown)
           for (const outcome of outcomes) collector.add(outcome)
           job.progress.done = collector.done
           job.progress.failed = collector.failed
-          deps.onOutcomes?.(job, outcomes)
+          observe?.(outcomes)
           progress.touch()
         }
       })

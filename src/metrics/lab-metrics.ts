@@ -1,0 +1,148 @@
+import { cpus } from 'node:os'
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type GaugeConfiguration } from 'prom-client'
+import type { Mode } from '../executors/executor.js'
+import { liveWorkers } from '../executors/live-workers.js'
+import type { TaskOutcome } from '../executors/messages.js'
+import type { WorkerPool } from '../executors/worker-pool.js'
+import type { Job } from '../jobs/job.js'
+import type { JobScheduler } from '../jobs/job-scheduler.js'
+import { cpuCapacity, machineInfo } from '../measure/environment.js'
+
+/** Task times span 10 µs hashes to minute-long queries. */
+const TASK_BUCKETS = [0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
+const JOB_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600]
+/** Fine enough to resolve sub-millisecond routes (prom-client's defaults start at 5 ms and hide them). */
+export const HTTP_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+type CpuTimes = ReturnType<typeof cpus>[number]['times']
+
+/**
+ * Every number the service knows, for Prometheus. Recorded in the main thread only, from what tasks and workers
+ * return (workers never run registries of their own); labels are bounded sets (mode, workload, outcome, route,
+ * core, pool slot) — never a job id. Hot paths use label children bound once per job.
+ */
+export class LabMetrics {
+  readonly registry = new Registry()
+  readonly #tasks: Counter<'mode' | 'workload' | 'outcome'>
+  readonly #taskRun: Histogram<'mode' | 'workload'>
+  readonly #taskWait: Histogram<'mode' | 'workload'>
+  readonly #jobs: Counter<'mode' | 'workload' | 'outcome'>
+  readonly #jobDuration: Histogram<'mode' | 'workload' | 'outcome'>
+  readonly http: Histogram<'method' | 'route' | 'status_class'>
+  readonly #cpuSeconds: Counter<'core' | 'mode'>
+
+  constructor (deps: { scheduler: () => JobScheduler | undefined, pool: WorkerPool, version: string }) {
+    const registers = [this.registry]
+    // Gauges read their value at scrape time (collect); the registry holds them, nothing else needs a handle.
+    const gauge = <L extends string>(configuration: GaugeConfiguration<L>) => new Gauge(configuration)
+    collectDefaultMetrics({ register: this.registry })
+    this.#tasks = new Counter({ name: 'conclab_tasks_total', help: 'Tasks run, by mode, workload and outcome (succeeded, failed)', labelNames: ['mode', 'workload', 'outcome'], registers })
+    this.#taskRun = new Histogram({ name: 'conclab_task_run_seconds', help: 'Task run time where it ran', labelNames: ['mode', 'workload'], buckets: TASK_BUCKETS, registers })
+    this.#taskWait = new Histogram({
+      name: 'conclab_task_queue_wait_seconds',
+      help: 'Time from dispatch (pool, processes: the batch leaving the main thread; other modes: the job starting) to the task starting',
+      labelNames: ['mode', 'workload'],
+      buckets: TASK_BUCKETS,
+      registers
+    })
+    this.#jobs = new Counter({ name: 'conclab_jobs_total', help: 'Jobs ended, by mode, workload and outcome (succeeded, failed, cancelled)', labelNames: ['mode', 'workload', 'outcome'], registers })
+    this.#jobDuration = new Histogram({ name: 'conclab_job_duration_seconds', help: 'Job run time (report.totalMs)', labelNames: ['mode', 'workload', 'outcome'], buckets: JOB_BUCKETS, registers })
+    this.http = new Histogram({ name: 'conclab_http_request_duration_seconds', help: 'HTTP request time by method, route and status class', labelNames: ['method', 'route', 'status_class'], buckets: HTTP_BUCKETS, registers })
+
+    gauge({ name: 'conclab_jobs_running', help: 'Jobs running', registers, collect () { this.set(deps.scheduler()?.runningCount ?? 0) } })
+    gauge({ name: 'conclab_jobs_queued', help: 'Jobs waiting in the queue', registers, collect () { this.set(deps.scheduler()?.queuedCount ?? 0) } })
+    gauge({
+      name: 'conclab_live_workers',
+      help: 'Live threads and child processes by mode (threads: job threads, processes: children, pool: ready pool threads)',
+      labelNames: ['mode'],
+      registers,
+      collect () {
+        this.set({ mode: 'threads' satisfies Mode }, liveWorkers.threads)
+        this.set({ mode: 'processes' satisfies Mode }, liveWorkers.processes)
+        this.set({ mode: 'pool' satisfies Mode }, deps.pool.readyThreads)
+      }
+    })
+    gauge({ name: 'conclab_pool_threads', help: 'Threads of the warm pool that are ready', registers, collect () { this.set(deps.pool.readyThreads) } })
+    gauge({ name: 'conclab_pool_size', help: 'Configured pool size (POOL_SIZE)', registers, collect () { this.set(deps.pool.size) } })
+    gauge({ name: 'conclab_pool_queue_size', help: 'Dispatches waiting in the pool queue', registers, collect () { this.set(deps.pool.queueSize) } })
+    const poolElu = new Map<number, ReturnType<typeof performance.eventLoopUtilization>>()
+    gauge({
+      name: 'conclab_pool_thread_utilization',
+      help: 'Event-loop utilization of each pool thread since the previous scrape, by pool slot',
+      labelNames: ['slot'],
+      registers,
+      collect () {
+        this.reset()
+        deps.pool.piscina.threads.forEach((thread, slot) => {
+          const now = thread.performance.eventLoopUtilization()
+          const before = poolElu.get(thread.threadId)
+          poolElu.set(thread.threadId, now)
+          const delta = before ? thread.performance.eventLoopUtilization(now, before) : now
+          this.set({ slot: String(slot) }, delta.utilization)
+        })
+        const live = new Set(deps.pool.piscina.threads.map((thread) => thread.threadId))
+        for (const id of poolElu.keys()) if (!live.has(id)) poolElu.delete(id)
+      }
+    })
+    let mainElu = performance.eventLoopUtilization()
+    gauge({
+      name: 'conclab_event_loop_utilization',
+      help: 'Main event-loop utilization since the previous scrape',
+      registers,
+      collect () {
+        const now = performance.eventLoopUtilization()
+        this.set(performance.eventLoopUtilization(now, mainElu).utilization)
+        mainElu = now
+      }
+    })
+    let cpuBefore: CpuTimes[] = cpus().map((cpu) => cpu.times)
+    this.#cpuSeconds = new Counter({
+      name: 'conclab_cpu_seconds_total',
+      help: 'CPU time of each core by mode (user, nice, system, idle, irq), from the OS counters: take rate()',
+      labelNames: ['core', 'mode'],
+      registers,
+      collect () {
+        const after = cpus().map((cpu) => cpu.times)
+        after.forEach((times, core) => {
+          const before = cpuBefore[core] ?? times
+          for (const [mode, key] of [['user', 'user'], ['nice', 'nice'], ['system', 'sys'], ['idle', 'idle'], ['irq', 'irq']] as const) {
+            this.inc({ core: String(core), mode }, Math.max(times[key] - before[key], 0) / 1000)
+          }
+        })
+        cpuBefore = after
+      }
+    })
+    gauge({ name: 'conclab_cores', help: 'Cores this service may use (available parallelism, or the cgroup quota when lower)', registers, collect () { this.set(cpuCapacity()) } })
+    gauge({
+      name: 'conclab_cgroup_cpu_quota_cores',
+      help: 'CPU quota of the cgroup in cores; 0 when unlimited',
+      registers,
+      collect () { this.set(machineInfo().cgroupCpuQuota ?? 0) }
+    })
+    gauge({ name: 'conclab_build_info', help: 'Version of the service and of Node.js', labelNames: ['version', 'node'], registers })
+      .set({ version: deps.version, node: process.version }, 1)
+  }
+
+  /** Label children bound once for a job, so recording a task costs two observes and one increment. */
+  taskObserver (job: Job, dispatchStartedAt: number): (outcomes: TaskOutcome[]) => void {
+    const labels = { mode: job.spec.mode, workload: job.spec.workload }
+    const succeeded = this.#tasks.labels({ ...labels, outcome: 'succeeded' })
+    const failed = this.#tasks.labels({ ...labels, outcome: 'failed' })
+    const run = this.#taskRun.labels(labels)
+    const wait = this.#taskWait.labels(labels)
+    return (outcomes) => {
+      for (const outcome of outcomes) {
+        (outcome.ok ? succeeded : failed).inc()
+        if (outcome.lost) continue
+        run.observe(outcome.runMs / 1000)
+        if (outcome.startedAt !== undefined) wait.observe(Math.max(outcome.startedAt - (outcome.dispatchedAt ?? dispatchStartedAt), 0) / 1000)
+      }
+    }
+  }
+
+  jobEnded (job: Job): void {
+    const labels = { mode: job.spec.mode, workload: job.spec.workload, outcome: job.status }
+    this.#jobs.inc(labels)
+    if (job.report) this.#jobDuration.observe(labels, job.report.totalMs / 1000)
+  }
+}
