@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { TSchema } from 'typebox'
 import healthRoutes from '../routes/health.js'
+import labRoutes from '../routes/labs.js'
 import metricsRoutes from '../routes/metrics.js'
 import jobEventRoutes from '../routes/job-events.js'
 import jobRoutes from '../routes/jobs.js'
@@ -111,5 +112,6 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
   await app.register(workRoutes)
   await app.register(simRoutes)
   await app.register(metricsRoutes)
+  await app.register(labRoutes)
   return app
 }

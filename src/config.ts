@@ -51,6 +51,14 @@ export const ConfigSchema = Type.Object({
     'inline and async modes give the event loop a turn after a task once this long has passed, so cancel, timeouts and progress still work'),
   PROGRESS_INTERVAL_MS: limit(100, 10, 60_000, 'least time between two progress events of a job'),
   SHUTDOWN_GRACE_MS: limit(10_000, 100, 600_000, 'longest graceful shutdown before a forced exit'),
+  DAEMON_SHUTDOWN_WAIT_MS: limit(5_000, 0, 600_000, 'at shutdown, how long non-daemon jobs may run on before they are cancelled (daemon jobs are abandoned at once)'),
+  LAB_MAX_WORKERS: limit(16, 1, 256, 'labs: threads of one lab run (race, deadlock, producer/consumer)'),
+  LAB_MAX_OPERATIONS: limit(10_000_000, 1, 1_000_000_000, 'labs: increments per worker (race), messages (producer/consumer)'),
+  LAB_MAX_MS: limit(30_000, 100, 600_000, 'labs: longest a lab run may take; it is stopped and reported beyond'),
+  MAX_TIMERS: limit(100, 1, 100_000, 'timers: live timers at once'),
+  MAX_TIMER_DELAY_MS: limit(3_600_000, 0, 86_400_000, 'timers: largest delayMs and intervalMs'),
+  MAX_TIMER_FIRES: limit(10_000, 1, 10_000_000, 'timers: largest count of a repeating timer'),
+  MAX_COMPARE_RUNS: limit(40, 1, 1000, 'compare: modes × concurrency levels of one experiment'),
   UPSTREAM_URL: Type.Optional(Type.String({
     pattern: '^https?://[^\\s/]+',
     description: 'net workload upstream (serves /sim/delay); default: one the service starts on loopback in its own thread'

@@ -1,0 +1,6 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+
+/** Placeholder: the race lab's routes are being written. */
+const routes: FastifyPluginAsyncTypebox = async () => {}
+
+export default routes
