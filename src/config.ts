@@ -79,6 +79,9 @@ export function loadConfig (overrides: Partial<Record<keyof Config, unknown>> = 
   if (config.DEFAULT_JOB_TIMEOUT_MS > config.MAX_JOB_TIMEOUT_MS) {
     throw new Error(`env/DEFAULT_JOB_TIMEOUT_MS must be <= MAX_JOB_TIMEOUT_MS (${config.MAX_JOB_TIMEOUT_MS})`)
   }
+  if (config.DAEMON_SHUTDOWN_WAIT_MS >= config.SHUTDOWN_GRACE_MS) {
+    throw new Error(`env/DAEMON_SHUTDOWN_WAIT_MS must be < SHUTDOWN_GRACE_MS (${config.SHUTDOWN_GRACE_MS}), or shutdown is forced before non-daemon jobs are cancelled cleanly`)
+  }
   return config
 }
 

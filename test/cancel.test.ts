@@ -98,7 +98,7 @@ test('startDelayMs delays the first task and can be cancelled', async (t) => {
 
 test('closing the app (shutdown) cancels running jobs and kills their children', async (t) => {
   const app = await buildTestApp(t)
-  const { id } = await submitJob(app, { workload: 'db', mode: 'processes', tasks: 10_000, concurrency: 2, params: { latencyMs: 20 } })
+  const { id } = await submitJob(app, { workload: 'db', mode: 'processes', tasks: 10_000, concurrency: 2, daemon: true, params: { latencyMs: 20 } })
   await waitFor(async () => (await getJob(app, id)).progress.done >= 2, 30_000, 'progress')
   const job = app.lab.scheduler.get(id)
   await app.close()

@@ -5,7 +5,7 @@ import { buildTestApp, getJob, listenTestApp, runJob, submitJob, waitFor } from 
 
 test('shutdown does not wait for SSE clients or ?wait=true requests: their jobs are cancelled first', async (t) => {
   const { app, url } = await listenTestApp(t)
-  const { id } = await submitJob(app, { workload: 'db', mode: 'async', tasks: 100_000, concurrency: 2, params: { latencyMs: 20 } })
+  const { id } = await submitJob(app, { workload: 'db', mode: 'async', tasks: 100_000, concurrency: 2, daemon: true, params: { latencyMs: 20 } })
   const events = await fetch(`${url}/jobs/${id}/events`)
   const waiting = fetch(`${url}/jobs?wait=true`, {
     method: 'POST',

@@ -4,6 +4,7 @@
  *   main ──JobContext──▶ worker entry ──runTask──▶ workload task function
  *   main ◀──TaskOutcome[]── worker entry
  */
+import type { GilShared } from '../workloads/gil.js'
 import type { WorkloadName } from '../workloads/tasks.js'
 
 /** Everything a worker needs to run any task of a job. Structured-cloneable. */
@@ -17,6 +18,8 @@ export interface JobContext {
   upstreamUrl: string
   /** fault injection: the worker that claims this task exits with code 70 (threads, pool and processes only) */
   crashAtTask?: number
+  /** the emulated GIL, when the job asked for one */
+  gil?: GilShared
 }
 
 export interface TaskOutcome {
@@ -29,6 +32,8 @@ export interface TaskOutcome {
   /** when its dispatch left the main thread (pool, processes), in ms since the epoch: start − this = queue wait */
   dispatchedAt?: number
   waitMs?: number
+  /** time the task waited for the emulated GIL, in ms */
+  gilWaitMs?: number
   value?: string | number
   error?: string
   /** which thread or process ran it: 'main', 'thread 3', 'pool thread 2', 'pid 1234' */

@@ -1,3 +1,4 @@
+import { gilFor } from '../workloads/gil.js'
 import { taskFunctions } from '../workloads/tasks.js'
 import type { JobContext, TaskOutcome } from './messages.js'
 
@@ -10,21 +11,30 @@ function errorMessage (error: unknown): string {
  * measures it the same way: a throw becomes a failed outcome, never an exception.
  */
 export async function runTask (job: JobContext, index: number, worker: string, signal?: AbortSignal): Promise<TaskOutcome> {
+  const gil = gilFor(job.gil)
+  const waitedBefore = gil.waitedMs
   const started = performance.now()
+  let outcome: TaskOutcome
+  // A task holds the GIL while it runs, except where it waits on I/O (the workloads release it there).
+  gil.acquire()
   try {
     const result = await taskFunctions[job.workload](job.params, {
       index,
       seed: job.seed,
       shared: job.shared,
       upstreamUrl: job.upstreamUrl,
-      signal
+      signal,
+      gil
     })
-    const outcome: TaskOutcome = { index, ok: true, runMs: performance.now() - started, startedAt: performance.timeOrigin + started, value: result.value, worker }
+    outcome = { index, ok: true, runMs: performance.now() - started, startedAt: performance.timeOrigin + started, value: result.value, worker }
     if (result.waitMs !== undefined) outcome.waitMs = result.waitMs
-    return outcome
   } catch (error) {
-    return { index, ok: false, runMs: performance.now() - started, startedAt: performance.timeOrigin + started, error: errorMessage(error), worker }
+    outcome = { index, ok: false, runMs: performance.now() - started, startedAt: performance.timeOrigin + started, error: errorMessage(error), worker }
+  } finally {
+    gil.release()
   }
+  if (job.gil) outcome.gilWaitMs = gil.waitedMs - waitedBefore
+  return outcome
 }
 
 /** Exit code of a worker that crashed on purpose (crashAtTask). */

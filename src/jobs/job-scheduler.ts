@@ -80,12 +80,25 @@ export class JobScheduler {
     return Math.max(1, Math.ceil(meanMs * (this.#queue.length + 1) / this.#config.MAX_RUNNING_JOBS / 1000))
   }
 
-  /** Stops accepting, cancels every queued and running job and waits until they have ended. */
+  /**
+   * Stops accepting and ends every job, with Python's daemon-thread semantics: queued jobs and running daemon jobs
+   * are cancelled at once (abandoned); running non-daemon jobs may finish for up to DAEMON_SHUTDOWN_WAIT_MS, then
+   * are cancelled too. Resolves when all have ended.
+   */
   async shutdown (): Promise<void> {
     this.#accepting = false
-    const live = [...this.#queue, ...this.#running]
-    for (const job of live) this.#stop(job, 'shutdown')
-    await Promise.all(live.map((job) => job.ended()))
+    const running = [...this.#running]
+    for (const job of [...this.#queue]) this.#stop(job, 'shutdown')
+    for (const job of running) if (job.spec.daemon) this.#stop(job, 'shutdown')
+    const nonDaemon = running.filter((job) => !job.spec.daemon)
+    if (nonDaemon.length > 0) {
+      let timer: NodeJS.Timeout | undefined
+      const patience = new Promise<void>((resolve) => { timer = setTimeout(resolve, this.#config.DAEMON_SHUTDOWN_WAIT_MS) })
+      await Promise.race([Promise.all(nonDaemon.map((job) => job.ended())), patience])
+      clearTimeout(timer)
+      for (const job of nonDaemon) if (!job.isFinished) this.#stop(job, 'shutdown')
+    }
+    await Promise.all(running.map((job) => job.ended()))
   }
 
   #stop (job: Job, reason: 'cancelled' | 'shutdown'): void {

@@ -30,6 +30,9 @@ export function jobSpecSchema (config: Config, paramsSchemas: Record<WorkloadNam
     seed: Type.Integer({ minimum: 0, maximum: 4_294_967_295, default: 1, description: 'fixes every random choice; same seed, same results' }),
     timeoutMs: Type.Integer({ minimum: 1, maximum: config.MAX_JOB_TIMEOUT_MS, default: config.DEFAULT_JOB_TIMEOUT_MS, description: 'the job fails with JOB_TIMEOUT after this long running (MAX_JOB_TIMEOUT_MS)' }),
     startDelayMs: Type.Integer({ minimum: 0, maximum: config.MAX_START_DELAY_MS, default: 0, description: 'wait this long before the first task (MAX_START_DELAY_MS)' }),
+    gil: Type.Boolean({ default: false, description: 'emulate a global interpreter lock: a thread must hold one process-wide lock to run CPU work (each child process has its own)' }),
+    switchIntervalMs: Type.Number({ minimum: 0.1, maximum: 1000, default: 5, description: 'with gil: a thread holding the lock hands it over after this long when another waits (CPython: sys.getswitchinterval() = 5 ms)' }),
+    daemon: Type.Boolean({ default: false, description: 'at shutdown a daemon job is cancelled at once; a non-daemon job may finish (up to DAEMON_SHUTDOWN_WAIT_MS)' }),
     crashAtTask: Type.Optional(Type.Integer({ minimum: 0, description: 'fault injection: the thread or process that claims this task exits (threads, pool, processes)' }))
   }, {
     additionalProperties: false,

@@ -9,6 +9,7 @@ export const RESULT_SAMPLE = 5
 export class OutcomeCollector {
   readonly latency = new LatencyStats()
   readonly wait = new LatencyStats()
+  readonly gilWait = new LatencyStats()
   done = 0
   failed = 0
   readonly #workers = new Map<string, { tasks: number, busyMs: number }>()
@@ -35,6 +36,7 @@ export class OutcomeCollector {
       }
     }
     if (outcome.waitMs !== undefined) this.wait.record(outcome.waitMs)
+    if (outcome.gilWaitMs !== undefined) this.gilWait.record(outcome.gilWaitMs)
     if (!outcome.ok) {
       if (this.errors.length < this.#maxErrors) {
         this.errors.push({ index: outcome.index, worker: outcome.worker, message: outcome.error ?? 'unknown error' })

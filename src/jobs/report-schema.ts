@@ -62,6 +62,7 @@ export const ReportSchema = Type.Object({
   }),
   latencyMs: Type.Union([LatencySummarySchema, Type.Null()], { description: 'task run time where it ran (done and failed)' }),
   waitMs: Type.Union([LatencySummarySchema, Type.Null()], { description: 'time tasks waited for a shared resource (db connections)' }),
+  gilWaitMs: Type.Union([LatencySummarySchema, Type.Null()], { description: 'with gil: time each task waited for the emulated GIL (null without)' }),
   cpu: CpuWindowSchema,
   eventLoop: Type.Object({
     utilization: Type.Number({ description: 'main event loop busy share over the job, 0…1' }),

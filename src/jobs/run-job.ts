@@ -5,6 +5,7 @@ import type { Executor, ExecutionResult, Mode } from '../executors/executor.js'
 import type { JobContext, TaskOutcome } from '../executors/messages.js'
 import { cpuBetween, sampleCpu } from '../measure/cpu-sampler.js'
 import { cpuCapacity, machineInfo } from '../measure/environment.js'
+import { Gil } from '../workloads/gil.js'
 import { workloads } from '../workloads/index.js'
 import type { PreparedJob } from '../workloads/workload.js'
 import type { Job } from './job.js'
@@ -67,6 +68,7 @@ async function measureExecution (job: Job, deps: JobRunnerDeps, shared: unknown)
     upstreamUrl: deps.upstreamUrl
   }
   if (spec.crashAtTask !== undefined) context.crashAtTask = spec.crashAtTask
+  if (spec.gil) context.gil = { id: job.id, switchIntervalMs: spec.switchIntervalMs, buffer: Gil.allocate() }
 
   const delay = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS })
   delay.enable()
@@ -118,6 +120,7 @@ async function measureExecution (job: Job, deps: JobRunnerDeps, shared: unknown)
     },
     latencyMs: collector.latency.summary(),
     waitMs: collector.wait.summary(),
+    gilWaitMs: collector.gilWait.summary(),
     cpu: cpuBetween(cpuStart, cpuEnd, cpuCapacity(), result.childCpu),
     eventLoop: {
       utilization: Number(elu.utilization.toFixed(4)),
@@ -134,11 +137,18 @@ async function measureExecution (job: Job, deps: JobRunnerDeps, shared: unknown)
   return { result, report }
 }
 
+function stopMessage (job: Job): string {
+  if (job.stopReason !== 'shutdown') return 'cancelled by request'
+  return job.spec.daemon
+    ? 'cancelled by service shutdown (a daemon job is abandoned at once)'
+    : 'cancelled by service shutdown (a non-daemon job still running after DAEMON_SHUTDOWN_WAIT_MS)'
+}
+
 function finishJob (job: Job, result: ExecutionResult, report: Report): void {
   switch (job.stopReason) {
     case 'cancelled':
     case 'shutdown':
-      job.finish('cancelled', report, { code: 'JOB_CANCELLED', message: job.stopReason === 'shutdown' ? 'cancelled by service shutdown' : 'cancelled by request' })
+      job.finish('cancelled', report, { code: 'JOB_CANCELLED', message: stopMessage(job) })
       return
     case 'timeout':
       job.finish('failed', report, { code: 'JOB_TIMEOUT', message: `the job ran longer than timeoutMs (${job.spec.timeoutMs} ms)` })

@@ -52,11 +52,12 @@ function blockingQuery (params: DbParams, context: TaskContext): TaskResult {
   const latency = queryLatency(params, random)
   const pool = connectionPool(context.shared as DbShared | undefined)
   const queued = performance.now()
-  pool?.acquireBlocking()
+  // Waiting for a connection and for the answer is I/O: the GIL is free meanwhile, as CPython frees it.
+  context.gil.blocking(() => pool?.acquireBlocking())
   const waitMs = pool ? performance.now() - queued : undefined
   try {
     // Blocks this thread for the latency, as a synchronous driver does: nothing else runs on it meanwhile.
-    Atomics.wait(sleepCell, 0, 0, latency)
+    context.gil.blocking(() => Atomics.wait(sleepCell, 0, 0, latency))
   } finally {
     pool?.release()
   }
@@ -68,10 +69,10 @@ async function asyncQuery (params: DbParams, context: TaskContext): Promise<Task
   const latency = queryLatency(params, random)
   const pool = connectionPool(context.shared as DbShared | undefined)
   const queued = performance.now()
-  await pool?.acquire()
+  await context.gil.io(async () => { await pool?.acquire() })
   const waitMs = pool ? performance.now() - queued : undefined
   try {
-    await sleep(latency, undefined, context.signal ? { signal: context.signal } : undefined)
+    await context.gil.io(() => sleep(latency, undefined, context.signal ? { signal: context.signal } : undefined))
   } finally {
     pool?.release()
   }

@@ -16,15 +16,19 @@ export async function fileTask (params: FileParams, context: TaskContext): Promi
   const path = join(dir, `task-${context.index}.bin`)
   const header = taskHeader(context.seed, context.index)
   const data = seededBytes(context.seed, params.bytes)
-  const handle = await open(path, 'w')
-  try {
-    await handle.writev([header, data])
-    if (params.fsync) await handle.sync()
-  } finally {
-    await handle.close()
-  }
-  const back = await readFile(path)
-  await unlink(path)
+  // File I/O runs without the GIL; comparing the bytes read back is CPU work and holds it.
+  const back = await context.gil.io(async () => {
+    const handle = await open(path, 'w')
+    try {
+      await handle.writev([header, data])
+      if (params.fsync) await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    const read = await readFile(path)
+    await unlink(path)
+    return read
+  })
   const intact = back.length === header.length + data.length &&
     back.subarray(0, header.length).equals(header) &&
     back.subarray(header.length).equals(data)

@@ -13,6 +13,7 @@ export function hashTask (params: HashParams, context: TaskContext): TaskResult 
   let digest = taskHeader(context.seed, context.index)
   for (let round = 0; round < params.rounds; round++) {
     digest = createHash(params.algorithm).update(digest).update(data).digest()
+    context.gil.tick()
   }
   return { value: digest.toString('hex') }
 }

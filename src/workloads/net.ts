@@ -13,6 +13,10 @@ const httpsAgent = new https.Agent(agentOptions)
 
 /** I/O-bound: one real HTTP round trip over loopback to the latency upstream; checks status and body size. */
 export function netTask (params: NetParams, context: TaskContext): Promise<TaskResult> {
+  return context.gil.io(() => roundTrip(params, context))
+}
+
+function roundTrip (params: NetParams, context: TaskContext): Promise<TaskResult> {
   const url = `${context.upstreamUrl}/sim/delay?ms=${params.latencyMs}&bytes=${params.bytes}`
   const secure = url.startsWith('https:')
   return new Promise((resolve, reject) => {

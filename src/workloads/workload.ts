@@ -1,5 +1,6 @@
 import type { TSchema } from 'typebox'
 import type { Config } from '../config.js'
+import type { GilLike } from './gil.js'
 
 /** What a task function sees besides its params. Everything here can cross a thread boundary. */
 export interface TaskContext {
@@ -13,6 +14,8 @@ export interface TaskContext {
   upstreamUrl: string
   /** aborted when the job is cancelled (main-thread modes only: elsewhere the thread or process is terminated) */
   signal?: AbortSignal
+  /** the emulated GIL (a no-op unless the job asked for one): tick() in CPU loops, io()/blocking() around waits */
+  gil: GilLike
 }
 
 export interface TaskResult {

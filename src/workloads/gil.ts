@@ -1,0 +1,157 @@
+import { threadId } from 'node:worker_threads'
+
+/**
+ * An emulated global interpreter lock: one lock in shared memory for every thread of the process that runs a job's
+ * tasks. A thread must hold it to run CPU work, drops it while it waits on I/O, and is made to hand it over when
+ * another thread has waited a switch interval for it — CPython's "new GIL" (3.2+, sys.getswitchinterval() = 5 ms).
+ *
+ *   cells[OWNER]   0 = free, else threadId + 1 of the holder
+ *   cells[WAITERS] threads sleeping in acquire
+ *   cells[TURNS]   incremented on every acquisition (a thread that handed over waits for it to move)
+ *   cells[DROP]    1 = a waiter has waited a whole interval: the holder must drop the lock at its next tick
+ *   cells[LAST]    threadId + 1 of the last holder
+ *
+ * acquire: a thread that already holds it only counts one more holder (tasks sharing a thread share its lock, as
+ *   coroutines share a Python thread's GIL). If a drop was requested and this thread held it last, it first waits
+ *   (up to an interval) for another thread to take it — otherwise the releasing thread would win again at once and
+ *   starve the waiter. Then: swap OWNER 0 → me; if taken, count myself in WAITERS and sleep on OWNER while it still
+ *   names the same holder, for at most one interval at a time; after a whole interval asleep, set DROP. On success
+ *   clear DROP, note LAST, move TURNS and wake whoever waits for a turn.
+ * release: when the last holder on this thread lets go, OWNER = 0 and wake one sleeper.
+ * tick (called by CPU loops, cheap: one load): when DROP is set, release, wait for TURNS to move (bounded), acquire.
+ * Time spent in acquire and in a handover is the GIL wait a report shows.
+ */
+const OWNER = 0
+const WAITERS = 1
+const TURNS = 2
+const DROP = 3
+const LAST = 4
+const CELLS = 5
+
+export interface GilShared {
+  /** the job's id: a thread keeps one view of the lock per job, however many dispatches bring it */
+  id: string
+  switchIntervalMs: number
+  /** absent in a child process (shared memory does not cross processes): each process makes its own lock */
+  buffer?: SharedArrayBuffer
+}
+
+export class Gil {
+  readonly #cells: Int32Array
+  readonly #me = threadId + 1
+  readonly #switchIntervalMs: number
+  #holders = 0
+  /** ms this thread has spent waiting for the lock, cumulative */
+  waitedMs = 0
+
+  constructor (shared: GilShared) {
+    this.#cells = new Int32Array(shared.buffer ?? Gil.allocate())
+    this.#switchIntervalMs = shared.switchIntervalMs
+  }
+
+  static allocate (): SharedArrayBuffer {
+    return new SharedArrayBuffer(CELLS * Int32Array.BYTES_PER_ELEMENT)
+  }
+
+  acquire (): void {
+    if (this.#holders > 0) {
+      this.#holders++
+      return
+    }
+    const cells = this.#cells
+    const started = performance.now()
+    if (Atomics.load(cells, DROP) === 1 && Atomics.load(cells, LAST) === this.#me) {
+      Atomics.wait(cells, TURNS, Atomics.load(cells, TURNS), this.#switchIntervalMs)
+    }
+    if (Atomics.compareExchange(cells, OWNER, 0, this.#me) !== 0) {
+      Atomics.add(cells, WAITERS, 1)
+      let owner: number
+      while ((owner = Atomics.compareExchange(cells, OWNER, 0, this.#me)) !== 0) {
+        if (Atomics.wait(cells, OWNER, owner, this.#switchIntervalMs) === 'timed-out') Atomics.store(cells, DROP, 1)
+      }
+      Atomics.sub(cells, WAITERS, 1)
+      Atomics.store(cells, DROP, 0)
+    }
+    Atomics.store(cells, LAST, this.#me)
+    Atomics.add(cells, TURNS, 1)
+    Atomics.notify(cells, TURNS)
+    this.#holders = 1
+    this.waitedMs += performance.now() - started
+  }
+
+  release (): void {
+    if (this.#holders === 0) return
+    if (--this.#holders > 0) return
+    Atomics.store(this.#cells, OWNER, 0)
+    Atomics.notify(this.#cells, OWNER, 1)
+  }
+
+  tick (): void {
+    if (this.#holders === 0 || Atomics.load(this.#cells, DROP) === 0) return
+    const holders = this.#holders
+    this.#holders = 1
+    this.release()
+    this.acquire() // waits for another thread to take its turn first (DROP is set and this thread held it last)
+    this.#holders = holders
+  }
+
+  /** Runs blocking I/O (a synchronous driver's wait) without the lock, as CPython releases the GIL around it. */
+  blocking<T> (work: () => T): T {
+    const holders = this.#holders
+    this.#holders = Math.min(holders, 1)
+    this.release()
+    try {
+      return work()
+    } finally {
+      if (holders > 0) {
+        this.acquire()
+        this.#holders = holders
+      }
+    }
+  }
+
+  /** Awaits I/O without the lock. */
+  async io<T> (work: () => Promise<T>): Promise<T> {
+    const holders = this.#holders
+    this.#holders = Math.min(holders, 1)
+    this.release()
+    try {
+      return await work()
+    } finally {
+      if (holders > 0) {
+        this.acquire()
+        this.#holders = holders
+      }
+    }
+  }
+}
+
+/** What tasks call when the job has no GIL: every operation is free. */
+export const noGil = {
+  acquire () {},
+  release () {},
+  tick () {},
+  blocking<T> (work: () => T): T { return work() },
+  io<T> (work: () => Promise<T>): Promise<T> { return work() },
+  waitedMs: 0
+}
+
+export type GilLike = Pick<Gil, 'acquire' | 'release' | 'tick' | 'blocking' | 'io' | 'waitedMs'>
+
+const gils = new Map<string, Gil>()
+const KEPT = 8
+
+/**
+ * The thread's view of a job's lock: one per job on this thread, so every task of the job here shares it (each
+ * dispatch to a pool thread brings a fresh copy of the job context; keying by job id keeps the thread's count).
+ */
+export function gilFor (shared: GilShared | undefined): GilLike {
+  if (!shared) return noGil
+  let gil = gils.get(shared.id)
+  if (!gil) {
+    gil = new Gil(shared)
+    gils.set(shared.id, gil)
+    if (gils.size > KEPT) gils.delete(gils.keys().next().value!)
+  }
+  return gil
+}
