@@ -10,7 +10,7 @@ export interface SchemaError {
 
 /** The env variable(s) a schema's description names in parentheses, e.g. "(MAX_TASKS)". */
 function limitVariables (error: SchemaError): string {
-  const match = /\(((?:MAX|SIM|DEFAULT)_[A-Z_]+(?:, (?:MAX|SIM|DEFAULT)_[A-Z_]+)*)\)/.exec(error.parentSchema?.description ?? '')
+  const match = /\(([A-Z]+_[A-Z0-9_]+(?:, [A-Z]+_[A-Z0-9_]+)*)\)/.exec(error.parentSchema?.description ?? '')
   return match ? ` (${match[1]})` : ''
 }
 
