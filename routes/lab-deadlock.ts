@@ -1,6 +1,83 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import type { Config } from '../src/config.js'
+import { runDeadlockLab } from '../src/labs/deadlock.js'
+import { DEADLOCK_STRATEGIES } from '../src/labs/deadlock-messages.js'
+import { LabBusy } from '../src/labs/race-deadlock-threads.js'
+import { StringEnum } from '../src/schema-helpers.js'
 
-/** Placeholder: the deadlock lab's routes are being written. */
-const routes: FastifyPluginAsyncTypebox = async () => {}
+const ErrorRef = { $ref: 'Error#' }
+/** Workers of one run, whatever LAB_MAX_WORKERS allows: a ring of 16 already shows everything. */
+const MAX_RING = 16
 
-export default routes
+function deadlockBodySchema (config: Config) {
+  return Type.Object({
+    workers: Type.Integer({ minimum: 2, maximum: Math.min(config.LAB_MAX_WORKERS, MAX_RING), default: 2, description: `threads in the ring, at most ${MAX_RING} (LAB_MAX_WORKERS)` }),
+    strategy: StringEnum(DEADLOCK_STRATEGIES, {
+      default: 'opposite-order',
+      description: 'opposite-order: lock i then lock i+1 mod N (a cycle: deadlock); ordered: lower-numbered lock first (no cycle); timeout: tryLock with tryLockMs, on failure release, back off, retry'
+    }),
+    holdMs: Type.Integer({ minimum: 0, maximum: 10_000, default: 50, description: 'how long a worker holds its first lock before it takes the second' }),
+    tryLockMs: Type.Integer({ minimum: 1, maximum: 10_000, default: 20, description: 'timeout: how long one tryLock waits' }),
+    maxAttempts: Type.Integer({ minimum: 1, maximum: 10_000, default: 100, description: 'timeout: attempts at both locks before a worker gives up' }),
+    watchdogMs: Type.Integer({ minimum: 10, maximum: config.LAB_MAX_MS, default: Math.min(500, config.LAB_MAX_MS), description: 'the watchdog inspects the wait-for table this long after the start, then as often (LAB_MAX_MS)' }),
+    seed: Type.Integer({ minimum: 0, maximum: 4_294_967_295, default: 1, description: 'timeout: seeds the random back-off of each worker' })
+  }, { additionalProperties: false })
+}
+
+const EdgeSchema = Type.Object({
+  worker: Type.Integer(),
+  holds: Type.Integer({ description: 'the lock it holds (the one the previous worker of the cycle waits for)' }),
+  waitsFor: Type.Integer(),
+  heldBy: Type.Integer({ description: 'the worker holding waitsFor: the next edge of the cycle' })
+})
+
+const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
+
+const DeadlockReportSchema = Type.Object({
+  strategy: StringEnum(DEADLOCK_STRATEGIES),
+  workers: Type.Integer(),
+  deadlocked: Type.Boolean(),
+  cycle: Type.Array(EdgeSchema, { description: 'the wait-for cycle the watchdog found; [] without a deadlock' }),
+  detectedBy: nullable(Type.String()),
+  resolvedBy: nullable(Type.String()),
+  detectedAfterMs: nullable(Type.Number({ description: 'start → deadlock found' })),
+  ms: Type.Number({ description: 'start → every thread finished or terminated' }),
+  startupMs: Type.Number({ description: 'spawn → every thread waiting at the start gate' }),
+  inspections: Type.Integer({ description: 'times the watchdog read the wait-for table' }),
+  perWorker: Type.Array(Type.Object({
+    worker: Type.Integer(),
+    locks: Type.Array(Type.Integer(), { description: 'its two locks, in the order it takes them' }),
+    acquired: Type.Boolean({ description: 'held both locks and did its work' }),
+    attempts: Type.Integer(),
+    backoffs: Type.Integer(),
+    terminated: Type.Boolean()
+  }))
+})
+
+/** POST /labs/deadlock — a lock-ordering deadlock made, found by a watchdog, and ended; and two ways to avoid it. */
+const deadlockRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { config } = app.lab
+  // One run at a time: a run holds up to 16 threads, some of them blocked on purpose.
+  let running: AbortController | undefined
+  app.addHook('preClose', async () => { running?.abort() }) // before the server waits for open requests
+
+  app.post('/labs/deadlock', {
+    schema: {
+      summary: 'Deadlock lab: workers take two locks each; a watchdog detects and resolves a deadlock',
+      description: 'The blocking happens in worker threads, never in the main thread: the service keeps answering. The whole run is stopped with LAB_TIMED_OUT after LAB_MAX_MS.',
+      body: deadlockBodySchema(config),
+      response: { 200: DeadlockReportSchema, 400: ErrorRef, 413: ErrorRef, 415: ErrorRef, 429: ErrorRef, 503: ErrorRef, 504: ErrorRef }
+    }
+  }, async (request) => {
+    if (running) throw new LabBusy('deadlock lab')
+    running = new AbortController()
+    try {
+      return await runDeadlockLab(request.body, { maxMs: config.LAB_MAX_MS, signal: running.signal })
+    } finally {
+      running = undefined
+    }
+  })
+}
+
+export default deadlockRoutes

@@ -94,6 +94,11 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
   // Shutdown order: refuse new jobs and cancel the running ones (their executors kill threads and children and
   // remove temp files) before the server closes: server.close() waits for open connections, and an SSE stream or
   // a ?wait=true request only ends when its job does. Then stop the pool and the upstream thread.
+  // While closing, every answer ends its connection: server.close() waits for keep-alive connections, and one
+  // that is busy when shutdown begins would otherwise stay open until its keep-alive timeout (72 s).
+  app.addHook('onSend', async (_request, reply) => {
+    if (!lab.ready) reply.header('connection', 'close')
+  })
   app.addHook('preClose', async () => {
     lab.ready = false
     await scheduler.shutdown()

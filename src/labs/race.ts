@@ -1,0 +1,91 @@
+/**
+ * The race condition lab: `workers` threads update one Int32 in shared memory, with each strategy in turn, in
+ * fresh threads and a fresh counter per strategy; then the seed's "database record" with and without a lock.
+ *
+ *   main: SharedArrayBuffer [COUNTER, MUTEX, PAUSE] ──▶ N threads (lab-race-entry) ──▶ all ready, one go
+ *   threads: update COUNTER ──▶ exit ──▶ main: expected vs Atomics.load(COUNTER), time first start → last end
+ */
+import { availableParallelism } from 'node:os'
+import { LabThreadGroup, withinDeadline } from './race-deadlock-threads.js'
+import { RACE_CELLS, RaceCell, type RaceStrategy, type RaceThreadResult, type RaceWorkerData } from './race-messages.js'
+
+export interface RaceOptions {
+  workers: number
+  increments: number
+  strategies: RaceStrategy[]
+  record?: { workers: number, updates: number, delayMs: number }
+}
+
+export interface RaceLimits {
+  /** LAB_MAX_MS: the whole run (every strategy and the record) */
+  maxMs: number
+  signal: AbortSignal
+}
+
+interface Tally {
+  expected: number
+  actual: number
+  lostUpdates: number
+  /** first thread's start → last thread's end, measured in the threads */
+  ms: number
+  /** spawn → every thread ready at the gate */
+  startupMs: number
+}
+
+export type StrategyResult = Tally & { strategy: RaceStrategy, opsPerSec: number }
+export type RecordResult = Tally & { locked: boolean }
+
+export interface RaceReport {
+  workers: number
+  increments: number
+  cores: number
+  results: StrategyResult[]
+  record?: { workers: number, updates: number, delayMs: number, results: RecordResult[] }
+}
+
+/** One group of threads on a fresh counter; `expected` is what the counter must read if no update is lost. */
+async function runGroup (what: string, data: (memory: SharedArrayBuffer) => RaceWorkerData[], expected: number, deadline: number, limits: RaceLimits): Promise<Tally> {
+  const memory = new SharedArrayBuffer(RACE_CELLS * Int32Array.BYTES_PER_ELEMENT)
+  const spawnedAt = performance.now()
+  const group = new LabThreadGroup<RaceThreadResult>('lab-race-entry', data(memory))
+  let startupMs = 0
+  await withinDeadline(group, { what, ms: deadline - performance.now(), maxMs: limits.maxMs, signal: limits.signal }, async () => {
+    await group.ready()
+    startupMs = performance.now() - spawnedAt
+    group.start()
+    await group.exited()
+  })
+  const results = group.results()
+  const actual = Atomics.load(new Int32Array(memory), RaceCell.COUNTER)
+  const ms = Math.max(...results.map((result) => result.endedAt)) - Math.min(...results.map((result) => result.startedAt))
+  return { expected, actual, lostUpdates: expected - actual, ms: round(ms), startupMs: round(startupMs) }
+}
+
+function round (ms: number): number {
+  return Math.round(ms * 1000) / 1000
+}
+
+export async function runRaceLab (options: RaceOptions, limits: RaceLimits): Promise<RaceReport> {
+  const deadline = performance.now() + limits.maxMs
+  const { workers, increments } = options
+  const results: StrategyResult[] = []
+  for (const strategy of options.strategies) {
+    const tally = await runGroup(`race lab strategy '${strategy}'`,
+      (memory) => Array.from({ length: workers }, () => ({ kind: 'counter', strategy, increments, memory })),
+      workers * increments, deadline, limits)
+    results.push({ strategy, ...tally, opsPerSec: Math.round(tally.expected / (Math.max(tally.ms, 0.001) / 1000)) })
+  }
+  const report: RaceReport = { workers, increments, cores: availableParallelism(), results }
+  if (options.record) {
+    const { workers: writers, updates, delayMs } = options.record
+    const recordResults: RecordResult[] = []
+    for (const locked of [false, true]) {
+      const tally = await runGroup(`race lab record (${locked ? 'locked' : 'unlocked'})`,
+        (memory) => Array.from({ length: writers }, () => ({ kind: 'record', locked, updates, delayMs, memory })),
+        writers * updates, deadline, limits)
+      recordResults.push({ locked, ...tally })
+    }
+    report.record = { workers: writers, updates, delayMs, results: recordResults }
+  }
+  return report
+}

@@ -1,0 +1,228 @@
+/**
+ * The timers lab: the seed's `threading.Timer`, re-armed for repeats, on the event loop. A timer fires after
+ * `delayMs`, then (with `intervalMs`) again `intervalMs` after each fire's task has ended, until it has fired
+ * `count` times — re-arming in the callback, as the seed did, so fires never overlap. It can be cancelled before
+ * its first fire or between fires; `firedBeforeCancel` answers the seed's "was it cancelled before it ran?".
+ *
+ *   create ──▶ scheduled ──fire──▶ fired ──(interval)──▶ fire … ──last fire's task ended──▶ done
+ *                  └────────────────┴──cancel──▶ cancelled (a task already running finishes; nothing fires again)
+ *
+ * At most `maxTimers` are live (scheduled or fired) at once; finished ones are kept for reading up to the same
+ * number. close() cancels every live timer (the app's onClose).
+ */
+import { randomUUID } from 'node:crypto'
+import { channel } from 'node:diagnostics_channel'
+import { Type, type Static } from 'typebox'
+import { ShuttingDown } from '../errors.js'
+import type { TaskOutcome } from '../executors/messages.js'
+import { StringEnum } from '../schema-helpers.js'
+import type { WorkloadName } from '../workloads/tasks.js'
+import { TimerAlreadyFinished, TimerLimit, TimerNotFound } from './timer-errors.js'
+
+export const TIMER_STATES = ['scheduled', 'fired', 'done', 'cancelled'] as const
+export type TimerState = typeof TIMER_STATES[number]
+const LIVE: ReadonlySet<TimerState> = new Set(['scheduled', 'fired'])
+
+/** Fire times kept per timer (the latest ones; `fires` is always the exact count). */
+export const FIRED_AT_KEPT = 20
+
+/** Every fire is published here as `{ id, fire, at }` (diagnostics_channel: free when nobody listens). */
+export const timerFireChannel = channel('concurrency-lab:timer:fire')
+
+export interface TimerTask { workload: WorkloadName, params: Record<string, unknown> }
+
+export interface TimerSpec {
+  delayMs: number
+  intervalMs?: number
+  count: number
+  task?: TimerTask
+}
+
+/** Runs a timer's task once (the route runs it on the warm pool, off the event loop). `fire` counts from 1. */
+export type RunTimerTask = (task: TimerTask, fire: number, timerId: string) => Promise<TaskOutcome>
+
+const isoDate = Type.String({ format: 'date-time' })
+const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
+
+export const TimerViewSchema = Type.Object({
+  id: Type.String(),
+  state: StringEnum(TIMER_STATES, { description: 'scheduled: not fired yet; fired: fired, more fires due; done: fired count times; cancelled' }),
+  fires: Type.Integer({ description: 'times it has fired' }),
+  count: Type.Integer({ description: 'fires in total' }),
+  delayMs: Type.Integer(),
+  intervalMs: nullable(Type.Integer()),
+  nextFireAt: nullable(isoDate),
+  running: Type.Boolean({ description: 'a fire\'s task is running now' }),
+  createdAt: isoDate,
+  finishedAt: nullable(isoDate),
+  firedAt: Type.Array(isoDate, { description: `when it fired (the latest ${FIRED_AT_KEPT})` }),
+  maxLateMs: Type.Number({ description: 'largest delay of a fire past its due time (event-loop lateness)' }),
+  task: nullable(Type.Object({ workload: Type.String(), params: Type.Record(Type.String(), Type.Unknown()) })),
+  lastResult: nullable(Type.Object({
+    fire: Type.Integer(),
+    ok: Type.Boolean(),
+    value: Type.Optional(Type.Union([Type.String(), Type.Number()])),
+    error: Type.Optional(Type.String()),
+    runMs: Type.Number(),
+    worker: Type.String()
+  }, { description: 'the last finished task (null without a task)' }))
+})
+export type TimerView = Static<typeof TimerViewSchema>
+type FireResult = NonNullable<TimerView['lastResult']>
+
+const epochNow = () => performance.timeOrigin + performance.now()
+const iso = (epochMs: number) => new Date(epochMs).toISOString()
+
+class LabTimer {
+  readonly id = randomUUID()
+  readonly createdAt = epochNow()
+  state: TimerState = 'scheduled'
+  fires = 0
+  running = false
+  /** epoch ms of the next fire, null when none is armed */
+  dueAt: number | null = null
+  finishedAt: number | null = null
+  readonly firedAt: number[] = []
+  maxLateMs = 0
+  lastResult: FireResult | null = null
+  handle: NodeJS.Timeout | undefined
+
+  constructor (readonly spec: TimerSpec) {}
+
+  view (): TimerView {
+    const { spec } = this
+    return {
+      id: this.id,
+      state: this.state,
+      fires: this.fires,
+      count: spec.count,
+      delayMs: spec.delayMs,
+      intervalMs: spec.intervalMs ?? null,
+      nextFireAt: this.dueAt === null ? null : iso(this.dueAt),
+      running: this.running,
+      createdAt: iso(this.createdAt),
+      finishedAt: this.finishedAt === null ? null : iso(this.finishedAt),
+      firedAt: this.firedAt.map(iso),
+      maxLateMs: this.maxLateMs,
+      task: spec.task ?? null,
+      lastResult: this.lastResult
+    }
+  }
+}
+
+export class TimerRegistry {
+  readonly #timers = new Map<string, LabTimer>()
+  /** ids of finished timers, oldest first: beyond `maxTimers` the oldest is forgotten */
+  readonly #finished: string[] = []
+  readonly #maxTimers: number
+  readonly #runTask: RunTimerTask
+  #live = 0
+  #closed = false
+
+  constructor (options: { maxTimers: number, runTask: RunTimerTask }) {
+    this.#maxTimers = options.maxTimers
+    this.#runTask = options.runTask
+  }
+
+  /** Live (scheduled or fired) timers now. */
+  get live (): number {
+    return this.#live
+  }
+
+  create (spec: TimerSpec): TimerView {
+    if (this.#closed) throw new ShuttingDown()
+    if (this.#live >= this.#maxTimers) throw new TimerLimit(this.#maxTimers)
+    const timer = new LabTimer(spec)
+    this.#timers.set(timer.id, timer)
+    this.#live++
+    this.#arm(timer, spec.delayMs)
+    return timer.view()
+  }
+
+  /** Newest first. */
+  list (state?: TimerState): TimerView[] {
+    const timers = [...this.#timers.values()].reverse()
+    return (state ? timers.filter((timer) => timer.state === state) : timers).map((timer) => timer.view())
+  }
+
+  get (id: string): TimerView {
+    return this.#find(id).view()
+  }
+
+  /** Cancels a live timer; a task already running finishes (its result is kept) but nothing fires again. */
+  cancel (id: string): TimerView & { firedBeforeCancel: boolean } {
+    const timer = this.#find(id)
+    if (!LIVE.has(timer.state)) throw new TimerAlreadyFinished(id, timer.state)
+    this.#finish(timer, 'cancelled')
+    return { ...timer.view(), firedBeforeCancel: timer.fires > 0 }
+  }
+
+  /** Cancels every live timer and refuses new ones (app shutdown). Answers how many were cancelled. */
+  close (): number {
+    this.#closed = true
+    let cancelled = 0
+    for (const timer of this.#timers.values()) {
+      if (!LIVE.has(timer.state)) continue
+      this.#finish(timer, 'cancelled')
+      cancelled++
+    }
+    return cancelled
+  }
+
+  #find (id: string): LabTimer {
+    const timer = this.#timers.get(id)
+    if (!timer) throw new TimerNotFound(id, this.#maxTimers)
+    return timer
+  }
+
+  #arm (timer: LabTimer, delayMs: number): void {
+    timer.dueAt = epochNow() + delayMs
+    // unref: a timer alone never keeps the process alive (close() cancels them anyway).
+    timer.handle = setTimeout(() => this.#fire(timer), delayMs).unref()
+  }
+
+  #fire (timer: LabTimer): void {
+    timer.handle = undefined
+    if (!LIVE.has(timer.state)) return
+    const now = epochNow()
+    timer.maxLateMs = Math.max(timer.maxLateMs, now - (timer.dueAt ?? now))
+    timer.dueAt = null
+    timer.fires++
+    timer.state = 'fired'
+    timer.firedAt.push(now)
+    if (timer.firedAt.length > FIRED_AT_KEPT) timer.firedAt.shift()
+    if (timerFireChannel.hasSubscribers) timerFireChannel.publish({ id: timer.id, fire: timer.fires, at: now })
+    const task = timer.spec.task
+    if (!task) return this.#afterFire(timer)
+    const fire = timer.fires
+    timer.running = true
+    this.#runTask(task, fire, timer.id)
+      .then((outcome) => {
+        timer.lastResult = { fire, ok: outcome.ok, value: outcome.value, error: outcome.error, runMs: outcome.runMs, worker: outcome.worker }
+      }, (error: unknown) => {
+        timer.lastResult = { fire, ok: false, error: error instanceof Error ? error.message : String(error), runMs: 0, worker: 'none' }
+      })
+      .finally(() => {
+        timer.running = false
+        this.#afterFire(timer)
+      })
+  }
+
+  /** After a fire (and its task): re-arm for the next one, or finish after the last. */
+  #afterFire (timer: LabTimer): void {
+    if (timer.state !== 'fired') return // cancelled meanwhile
+    if (timer.fires >= timer.spec.count) this.#finish(timer, 'done')
+    else this.#arm(timer, timer.spec.intervalMs ?? 0)
+  }
+
+  #finish (timer: LabTimer, state: 'done' | 'cancelled'): void {
+    clearTimeout(timer.handle)
+    timer.handle = undefined
+    timer.state = state
+    timer.dueAt = null
+    timer.finishedAt = epochNow()
+    this.#live--
+    this.#finished.push(timer.id)
+    while (this.#finished.length > this.#maxTimers) this.#timers.delete(this.#finished.shift()!)
+  }
+}
