@@ -3,7 +3,7 @@ import { Type } from 'typebox'
 import type { Config } from '../src/config.js'
 import { runDeadlockLab } from '../src/labs/deadlock.js'
 import { DEADLOCK_STRATEGIES } from '../src/labs/deadlock-messages.js'
-import { LabBusy } from '../src/labs/race-deadlock-threads.js'
+import { LabBusy } from '../src/errors.js'
 import { StringEnum } from '../src/schema-helpers.js'
 
 const ErrorRef = { $ref: 'Error#' }

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { InvalidField } from '../src/errors.js'
-import { LabBusy, checkProducerConsumerSpec, runProducerConsumer, type ProducerConsumerSpec } from '../src/labs/producer-consumer.js'
+import { LabBusy } from '../src/errors.js'
+import { checkProducerConsumerSpec, runProducerConsumer, type ProducerConsumerSpec } from '../src/labs/producer-consumer.js'
 import { StringEnum } from '../src/schema-helpers.js'
 
 const ErrorRef = { $ref: 'Error#' }
@@ -80,7 +81,7 @@ const producerConsumerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const spec: ProducerConsumerSpec = request.body
     const problem = checkProducerConsumerSpec(spec, config)
     if (problem) throw new InvalidField(problem)
-    if (running.size > 0) throw new LabBusy()
+    if (running.size > 0) throw new LabBusy('producer/consumer')
     const controller = new AbortController()
     running.add(controller)
     try {

@@ -3,7 +3,7 @@ import { Type } from 'typebox'
 import type { Config } from '../src/config.js'
 import { InvalidField } from '../src/errors.js'
 import { runRaceLab } from '../src/labs/race.js'
-import { LabBusy } from '../src/labs/race-deadlock-threads.js'
+import { LabBusy } from '../src/errors.js'
 import { RACE_STRATEGIES } from '../src/labs/race-messages.js'
 import { StringEnum } from '../src/schema-helpers.js'
 

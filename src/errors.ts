@@ -14,3 +14,11 @@ export const ShuttingDown = createError('SHUTTING_DOWN', 'the service is shuttin
 export const BodyTooLarge = createError<[number]>('BODY_TOO_LARGE', 'body is larger than %d bytes (BODY_LIMIT_BYTES)', 413)
 export const BodyNotJson = createError<[string]>('BODY_NOT_JSON', 'body is not valid JSON: %s', 400)
 export const UnsupportedMediaType = createError<[string]>('UNSUPPORTED_MEDIA_TYPE', "content-type '%s' is not supported; send application/json", 415)
+
+// Labs (issue 4)
+export const LabTimedOut = createError<[string, number, string]>('LAB_TIMED_OUT', '%s did not finish within LAB_MAX_MS (%d ms); its threads were terminated%s', 504)
+export const LabStopped = createError<[string]>('LAB_STOPPED', '%s was stopped: the service is shutting down', 503)
+export const LabBusy = createError<[string]>('LAB_BUSY', "a %s run is already in progress (one at a time, so runs do not disturb each other's numbers); retry when it has answered", 429)
+export const TimerNotFound = createError<[string, number]>('TIMER_NOT_FOUND', "no timer with id '%s' (finished timers are kept up to %d, MAX_TIMERS)", 404)
+export const TimerAlreadyFinished = createError<[string, string]>('TIMER_ALREADY_FINISHED', "timer '%s' is already %s; only a scheduled or repeating timer can be cancelled", 409)
+export const TimerLimit = createError<[number]>('TIMER_LIMIT', '%d timers are live (MAX_TIMERS); cancel one or wait for one to finish', 429)

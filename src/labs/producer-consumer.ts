@@ -11,9 +11,8 @@
  */
 import { availableParallelism } from 'node:os'
 import type { Worker } from 'node:worker_threads'
-import createError from '@fastify/error'
 import type { Config } from '../config.js'
-import { ShuttingDown } from '../errors.js'
+import { LabTimedOut, ShuttingDown } from '../errors.js'
 import { spawnThread, workerFile } from '../executors/worker-files.js'
 import { SharedBoundedQueue } from './bounded-queue.js'
 
@@ -84,20 +83,6 @@ export interface ProducerConsumerReport extends ProducerConsumerSpec {
   workers: PcWorkerReport[]
 }
 
-/** 504: the run passed LAB_MAX_MS; its threads were terminated. (The same code as the race and deadlock labs.) */
-export const LabTimedOut = createError<[number, number, number]>(
-  'LAB_TIMED_OUT',
-  'the producer/consumer run did not finish within LAB_MAX_MS (%d ms); its threads were terminated after %d of %d messages had been consumed',
-  504
-)
-
-/** 429: one run at a time, so that runs do not disturb each other's numbers. */
-export const LabBusy = createError(
-  'LAB_BUSY',
-  'a producer/consumer run is already in progress (one at a time, so runs do not disturb each other\'s numbers); retry when it has answered',
-  429
-)
-
 /** Lab threads started and not exited yet: a leak shows up here (tests check it returns to 0). */
 export const producerConsumerThreads = { live: 0 }
 
@@ -167,7 +152,7 @@ export function runProducerConsumer (spec: ProducerConsumerSpec, options: { maxM
       const joined = threads.map((thread) => thread.worker.terminate().catch(() => undefined))
       Promise.all(joined).then(() => ('error' in outcome ? reject(outcome.error) : resolve(outcome.report)), reject)
     }
-    const deadline = setTimeout(() => finish({ error: new LabTimedOut(options.maxMs, popcount(seen), messages) }), options.maxMs)
+    const deadline = setTimeout(() => finish({ error: new LabTimedOut('the producer/consumer run', options.maxMs, ` after ${popcount(seen)} of ${messages} messages had been consumed`) }), options.maxMs)
     const onAbort = () => finish({ error: new ShuttingDown() })
     options.signal?.addEventListener('abort', onAbort, { once: true })
 

@@ -11,15 +11,9 @@
  * interrupts the wait.
  */
 import type { Worker } from 'node:worker_threads'
-import createError from '@fastify/error'
+import { LabStopped, LabTimedOut } from '../errors.js'
 import { spawnThread, workerFile } from '../executors/worker-files.js'
 import { StartGate, type LabThreadMessage } from './race-deadlock-gate.js'
-
-export const LabTimedOut = createError<[string, number]>(
-  'LAB_TIMED_OUT', '%s did not finish within LAB_MAX_MS (%d ms); its threads were terminated', 504)
-export const LabStopped = createError<[string]>('LAB_STOPPED', '%s was stopped: the service is shutting down', 503)
-export const LabBusy = createError<[string]>(
-  'LAB_BUSY', 'a %s run is already in progress (one at a time, so runs do not disturb each other\'s numbers); retry when it has answered', 429)
 
 let liveThreads = 0
 
@@ -131,7 +125,7 @@ export async function withinDeadline<T> (group: LabThreadGroup<unknown>, limit: 
   let timer: NodeJS.Timeout | undefined
   let onAbort = () => {}
   const expired = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new LabTimedOut(limit.what, limit.maxMs)), Math.max(limit.ms, 0))
+    timer = setTimeout(() => reject(new LabTimedOut(limit.what, limit.maxMs, '')), Math.max(limit.ms, 0))
   })
   const aborted = new Promise<never>((_resolve, reject) => {
     onAbort = () => reject(new LabStopped(limit.what))

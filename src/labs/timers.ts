@@ -17,7 +17,7 @@ import { ShuttingDown } from '../errors.js'
 import type { TaskOutcome } from '../executors/messages.js'
 import { StringEnum } from '../schema-helpers.js'
 import type { WorkloadName } from '../workloads/tasks.js'
-import { TimerAlreadyFinished, TimerLimit, TimerNotFound } from './timer-errors.js'
+import { TimerAlreadyFinished, TimerLimit, TimerNotFound } from '../errors.js'
 
 export const TIMER_STATES = ['scheduled', 'fired', 'done', 'cancelled'] as const
 export type TimerState = typeof TIMER_STATES[number]
