@@ -1,6 +1,63 @@
+import { availableParallelism } from 'node:os'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { planComparison, runComparison } from '../src/labs/compare.js'
+import { compareBodySchema, ComparisonSchema, type CompareBody } from '../src/labs/compare-schema.js'
+import { comparisonAsCsv, comparisonAsTable } from '../src/labs/compare-table.js'
 
-/** Placeholder: the compare lab's routes are being written. */
-const routes: FastifyPluginAsyncTypebox = async () => {}
+const ErrorRef = { $ref: 'Error#' }
 
-export default routes
+/**
+ * POST /experiments/compare: the headline experiment. The same workload across modes and concurrency levels, one
+ * job after another, as a table of speedups against inline at concurrency 1. The request waits for every run
+ * (each bounded by `timeoutMs`); if the client goes away, the running job is cancelled and no more are started.
+ */
+const compareRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { config, scheduler, paramsSchemas } = app.lab
+  const cores = availableParallelism()
+
+  app.post('/experiments/compare', {
+    schema: {
+      summary: 'Compare modes and concurrency levels on one workload',
+      description: 'Runs one job per (mode, concurrency) one after another, plus inline at concurrency 1 first as the ' +
+        'baseline, and answers speedup, efficiency, Karp–Flatt serial fraction, CPU and start-up per run when all ' +
+        'have ended. JSON, or an aligned table with Accept: text/plain, or CSV with Accept: text/csv.',
+      body: compareBodySchema(config, paramsSchemas, cores),
+      response: { 200: ComparisonSchema, 400: ErrorRef, 413: ErrorRef, 415: ErrorRef, 429: ErrorRef, 503: ErrorRef }
+    }
+  }, async (request, reply) => {
+    // Not request.raw's 'close': since Node 16 it fires as soon as the body has been read. The response's 'close'
+    // before it has been sent means the connection went away.
+    const disconnected = new AbortController()
+    const onClose = () => {
+      if (!reply.raw.writableEnded) disconnected.abort()
+    }
+    const context = { config, paramsSchemas, cores, scheduler }
+    const plan = planComparison(request.body as CompareBody, context)
+    const timeoutMs = plan.runs[0]!.spec.timeoutMs
+    // Each run is bounded by timeoutMs once it runs; the log says how long the request may wait at most.
+    request.log.info({ runs: plan.runs.length, skipped: plan.skipped.length, timeoutMs, runningAtMostMs: plan.runs.length * timeoutMs },
+      'compare: started')
+    reply.raw.on('close', onClose)
+    if (request.raw.socket?.destroyed) disconnected.abort() // gone before the handler ran
+    let comparison
+    try {
+      comparison = await runComparison(plan, context, disconnected.signal)
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 429) reply.header('retry-after', scheduler.retryAfterSeconds())
+      throw error
+    } finally {
+      reply.raw.off('close', onClose)
+    }
+    if (disconnected.signal.aborted) {
+      request.log.info({ rows: comparison.rows.length }, 'compare: client disconnected; the running job was cancelled, the rest not run')
+    } else {
+      request.log.info({ rows: comparison.rows.length, elapsedMs: comparison.elapsedMs }, 'compare: finished')
+    }
+    const accept = request.headers.accept ?? ''
+    if (accept.includes('text/csv')) return reply.type('text/csv; charset=utf-8').send(comparisonAsCsv(comparison))
+    if (accept.includes('text/plain')) return reply.type('text/plain; charset=utf-8').send(comparisonAsTable(comparison))
+    return comparison
+  })
+}
+
+export default compareRoutes

@@ -1,0 +1,111 @@
+import { Type, type Static, type TSchema } from 'typebox'
+import type { Config } from '../config.js'
+import { MODES, type Mode } from '../executors/executor.js'
+import { JOB_STATUSES } from '../jobs/job.js'
+import { jobSpecSchema } from '../jobs/job-spec.js'
+import { MachineSchema } from '../jobs/report-schema.js'
+import { StringEnum } from '../schema-helpers.js'
+import type { WorkloadName } from '../workloads/index.js'
+
+/** Job-spec fields a comparison shares across all its runs (the job spec's own schemas, limits and defaults). */
+const SHARED_FIELDS = ['workload', 'params', 'tasks', 'seed', 'batch', 'timeoutMs'] as const
+/** Optional job-spec fields passed through to every run, when given and when the job spec schema has them. */
+const PASS_THROUGH_FIELDS = ['gil', 'switchIntervalMs'] as const
+
+/** The levels asked when `concurrency` is left out: 1, 2 and the cores, without repeats. */
+export function defaultLevels (cores: number): number[] {
+  return [...new Set([1, 2, cores])]
+}
+
+/**
+ * The body of POST /experiments/compare. The shared fields are the job spec's own property schemas (and its
+ * if/then on `params`), so a compare body fails exactly where a job spec would, with the same message.
+ */
+export function compareBodySchema (config: Config, paramsSchemas: Record<WorkloadName, TSchema>, cores: number) {
+  const job = jobSpecSchema(config, paramsSchemas)
+  const properties = job.properties as Record<string, TSchema>
+  const shared = Object.fromEntries(SHARED_FIELDS.map((name) => [name, properties[name]!]))
+  // Without its default, so the field reaches a job spec only when the client gave it.
+  const passThrough = Object.fromEntries(PASS_THROUGH_FIELDS.filter((name) => properties[name] !== undefined)
+    .map((name) => {
+      const { default: _default, ...schema } = properties[name]! as TSchema & { default?: unknown }
+      return [name, Type.Optional(schema as TSchema)]
+    }))
+  const maxLevel = Math.max(config.MAX_CONCURRENCY, config.MAX_THREADS, config.MAX_PROCESSES)
+  return Type.Object({
+    ...shared,
+    ...passThrough,
+    modes: Type.Array(StringEnum(MODES), {
+      minItems: 1,
+      uniqueItems: true,
+      default: [...MODES],
+      description: 'modes to run; inline at concurrency 1 always runs first as the baseline'
+    }),
+    concurrency: Type.Array(Type.Integer({ minimum: 1, maximum: maxLevel, description: 'a concurrency level (MAX_CONCURRENCY, MAX_THREADS, MAX_PROCESSES)' }), {
+      minItems: 1,
+      maxItems: config.MAX_COMPARE_RUNS,
+      uniqueItems: true,
+      default: defaultLevels(cores),
+      description: `concurrency levels to run each mode at (default 1, 2 and the cores: ${defaultLevels(cores).join(', ')}); modes × levels <= MAX_COMPARE_RUNS`
+    })
+  }, { additionalProperties: false, allOf: (job as { allOf?: unknown }).allOf })
+}
+
+/** The validated body (the schema fills every default but the pass-through fields). */
+export interface CompareBody {
+  workload: WorkloadName
+  params: Record<string, unknown>
+  tasks: number
+  seed: number
+  batch: number
+  timeoutMs: number
+  gil?: boolean
+  switchIntervalMs?: number
+  modes: Mode[]
+  concurrency: number[]
+}
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+
+export const CompareRowSchema = Type.Object({
+  mode: StringEnum(MODES),
+  concurrency: Type.Integer(),
+  workers: Type.Integer({ description: 'threads or processes that ran tasks: concurrency (threads, processes), min(concurrency, POOL_SIZE) (pool), 1 (inline, async)' }),
+  baseline: Type.Boolean({ description: 'the inline run at concurrency 1 every speedup is measured against' }),
+  status: StringEnum(JOB_STATUSES),
+  jobId: Type.String({ description: 'GET /jobs/:id has its full report (while the service keeps it, MAX_STORED_JOBS)' }),
+  error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+  wallMs: Nullable(Type.Number({ description: 'report.wallMs (a partial run\'s if it failed or was cancelled)' })),
+  tasksPerSec: Nullable(Type.Number()),
+  speedup: Nullable(Type.Number({ description: 'baseline.wallMs ÷ wallMs; null unless both runs succeeded' })),
+  efficiency: Nullable(Type.Number({ description: 'speedup ÷ workers' })),
+  efficiencyPerCore: Nullable(Type.Number({ description: 'speedup ÷ cores' })),
+  serialFraction: Nullable(Type.Number({ description: 'Karp–Flatt: (1/speedup − 1/p) ÷ (1 − 1/p), p = workers; null when p = 1' })),
+  cpuUtilization: Nullable(Type.Number({ description: 'report.cpu.utilization, 0…1' })),
+  coresUsed: Nullable(Type.Number({ description: 'report.cpu.coresUsed' })),
+  startupMs: Nullable(Type.Number({ description: 'report.startupMs: starting threads or processes' }))
+})
+export type CompareRow = Static<typeof CompareRowSchema>
+
+export const SkippedRunSchema = Type.Object({
+  mode: StringEnum(MODES),
+  concurrency: Type.Integer(),
+  reason: Type.String()
+})
+export type SkippedRun = Static<typeof SkippedRunSchema>
+
+export const ComparisonSchema = Type.Object({
+  spec: Type.Record(Type.String(), Type.Unknown(), { description: 'what every run shared, defaults filled in (batch applies to pool and processes only)' }),
+  cores: Type.Integer({ description: 'os.availableParallelism(): the divisor of efficiencyPerCore' }),
+  poolSize: Type.Integer(),
+  baseline: Type.Object({
+    wallMs: Nullable(Type.Number({ description: 'the baseline\'s report.wallMs' })),
+    status: Nullable(StringEnum(JOB_STATUSES, { description: 'null if it never ran (the client went away first)' })),
+    jobId: Nullable(Type.String())
+  }),
+  rows: Type.Array(CompareRowSchema, { description: 'one per run, in the order they ran, the baseline first' }),
+  skipped: Type.Array(SkippedRunSchema, { description: 'combinations a job spec rejects, or that never ran' }),
+  env: Nullable(MachineSchema),
+  elapsedMs: Type.Number({ description: 'the whole experiment, queueing included' })
+})
+export type Comparison = Static<typeof ComparisonSchema>

@@ -1,0 +1,89 @@
+import type { CompareRow, Comparison } from './compare-schema.js'
+
+/**
+ * A comparison for curl (`Accept: text/plain`: an aligned table, numbers right-aligned) and for spreadsheets
+ * (`Accept: text/csv`: a header row and one row per run, skipped combinations last with status `skipped`).
+ */
+
+type Align = 'left' | 'right'
+
+/** Rows of cells as aligned columns, two spaces apart; the last column is not padded. */
+export function alignedTable (rows: string[][], align: Align[] = []): string {
+  const widths: number[] = []
+  for (const row of rows) row.forEach((cell, column) => { widths[column] = Math.max(widths[column] ?? 0, cell.length) })
+  return rows.map((row) => row.map((cell, column) => {
+    const width = widths[column]!
+    if (align[column] === 'right') return cell.padStart(width)
+    return column === row.length - 1 ? cell : cell.padEnd(width)
+  }).join('  ').trimEnd()).join('\n')
+}
+
+/** RFC 4180: a field with a comma, a quote or a line break is quoted, quotes doubled. */
+export function csvField (text: string): string {
+  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
+}
+
+export function csvLines (rows: string[][]): string {
+  return rows.map((row) => row.map(csvField).join(',')).join('\n') + '\n'
+}
+
+const fixed = (value: number | null, digits: number) => value === null ? '-' : value.toFixed(digits)
+const percent = (value: number | null) => value === null ? '-' : `${(value * 100).toFixed(0)}%`
+
+const HEADER = ['mode', 'conc', 'wall ms', 'tasks/s', 'speedup', 'eff', 'eff/core', 'serial', 'cpu', 'cores used', 'startup ms', 'status']
+const ALIGN: Align[] = ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left']
+
+function tableRow (row: CompareRow): string[] {
+  return [
+    row.baseline ? `${row.mode} *` : row.mode,
+    String(row.concurrency),
+    fixed(row.wallMs, 1),
+    fixed(row.tasksPerSec, 1),
+    fixed(row.speedup, 2),
+    fixed(row.efficiency, 2),
+    fixed(row.efficiencyPerCore, 2),
+    fixed(row.serialFraction, 3),
+    percent(row.cpuUtilization),
+    fixed(row.coresUsed, 2),
+    fixed(row.startupMs, 1),
+    row.status + (row.error ? ` (${row.error.code})` : '')
+  ]
+}
+
+export function comparisonAsTable (comparison: Comparison): string {
+  const { spec, baseline, env } = comparison
+  const { workload, params, ...rest } = spec
+  const settings = Object.entries(rest).map(([key, value]) => `${key}=${String(value)}`).join(' ')
+  const head = alignedTable([
+    ['compare', `${String(workload)}  ${settings}`],
+    ['params', JSON.stringify(params)],
+    ['baseline', `inline at concurrency 1: ${fixed(baseline.wallMs, 1)} ms, ${baseline.status ?? 'not run'}`],
+    ['machine', env ? `${env.cpuModel}, ${env.cores} cores, quota ${env.cgroupCpuQuota ?? 'none'}, node ${env.node}, pool ${env.poolSize}` : '-'],
+    ['elapsed', `${fixed(comparison.elapsedMs, 0)} ms`]
+  ])
+  const table = alignedTable([HEADER, ...comparison.rows.map(tableRow)], ALIGN)
+  const skipped = comparison.skipped.map((run) => `  ${run.mode} at ${run.concurrency}: ${run.reason}`)
+  const legend = `* baseline. speedup = baseline wall ÷ wall; eff = speedup ÷ workers; eff/core = speedup ÷ ${comparison.cores} cores; ` +
+    'serial = Karp–Flatt (1/speedup − 1/workers) ÷ (1 − 1/workers), - for one worker; cpu = report.cpu.utilization'
+  return [head, '', table, ...(skipped.length > 0 ? ['', 'skipped', ...skipped] : []), '', legend].join('\n') + '\n'
+}
+
+const CSV_COLUMNS = ['mode', 'concurrency', 'workers', 'baseline', 'status', 'wallMs', 'tasksPerSec', 'speedup', 'efficiency',
+  'efficiencyPerCore', 'serialFraction', 'cpuUtilization', 'coresUsed', 'startupMs', 'jobId', 'note'] as const
+
+const text = (value: unknown) => value === null || value === undefined ? '' : String(value)
+
+export function comparisonAsCsv (comparison: Comparison): string {
+  const runs = comparison.rows.map((row) => CSV_COLUMNS.map((column) =>
+    column === 'note' ? text(row.error && `${row.error.code}: ${row.error.message}`) : text(row[column])))
+  const skipped = comparison.skipped.map((run) => CSV_COLUMNS.map((column) => {
+    switch (column) {
+      case 'mode': return run.mode
+      case 'concurrency': return String(run.concurrency)
+      case 'status': return 'skipped'
+      case 'note': return run.reason
+      default: return ''
+    }
+  }))
+  return csvLines([[...CSV_COLUMNS], ...runs, ...skipped])
+}
