@@ -3,6 +3,7 @@ import { test } from 'node:test'
 import type { JobView, Progress } from '../src/jobs/job.js'
 import request, { type Response as TestResponse } from 'supertest'
 import { listenTestApp, waitFor } from './support/app.js'
+import { parseCsv } from './support/csv.js'
 
 /**
  * Real HTTP against a listening server: server-sent events, ?wait=true, 202 + Location, listing, text and CSV.
@@ -63,46 +64,6 @@ async function readEvents (url: string): Promise<{ response: Response, events: S
   take()
   assert.equal(buffer.trim(), '', 'the stream ends on a complete event')
   return { response, events, ms: performance.now() - started }
-}
-
-/** A CSV parser for what RFC 4180 allows (quoted fields with commas, quotes and newlines). */
-function parseCsv (text: string): string[][] {
-  const rows: string[][] = []
-  let row: string[] = []
-  let field = ''
-  let quoted = false
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i]!
-    if (quoted) {
-      if (char === '"' && text[i + 1] === '"') {
-        field += '"'
-        i++
-      } else if (char === '"') {
-        quoted = false
-      } else {
-        field += char
-      }
-    } else if (char === '"') {
-      quoted = true
-    } else if (char === ',') {
-      row.push(field)
-      field = ''
-    } else if (char === '\n' || char === '\r') {
-      if (char === '\r' && text[i + 1] === '\n') i++
-      row.push(field)
-      rows.push(row)
-      row = []
-      field = ''
-    } else {
-      field += char
-    }
-  }
-  assert.equal(quoted, false, 'no unterminated quoted field')
-  if (field !== '' || row.length > 0) {
-    row.push(field)
-    rows.push(row)
-  }
-  return rows
 }
 
 function assertProgress (value: unknown, total: number, where: string): asserts value is Progress {

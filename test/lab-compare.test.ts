@@ -6,6 +6,7 @@ import type { Comparison, CompareRow } from '../src/labs/compare-schema.js'
 import { jobSpecSchema } from '../src/jobs/job-spec.js'
 import { karpFlatt, workersOf } from '../src/labs/compare.js'
 import { buildTestApp, listenTestApp, waitFor } from './support/app.js'
+import { parseCsv } from './support/csv.js'
 
 /** POST /experiments/compare: one job per (mode, concurrency) after an inline baseline, as JSON, text and CSV. */
 
@@ -28,41 +29,6 @@ function assertSpeedupConsistent (comparison: Comparison, row: CompareRow): void
   assert.ok(row.speedup !== null && row.wallMs !== null && comparison.baseline.wallMs !== null, `${row.mode} at ${row.concurrency} has a speedup`)
   const expected = comparison.baseline.wallMs / row.wallMs
   assert.ok(Math.abs(row.speedup - expected) <= 1e-4, `${row.mode} at ${row.concurrency}: speedup ${row.speedup}, baseline ÷ wall = ${expected}`)
-}
-
-/** A CSV parser for what RFC 4180 allows (quoted fields with commas, quotes and newlines). */
-function parseCsv (text: string): string[][] {
-  const rows: string[][] = []
-  let row: string[] = []
-  let field = ''
-  let quoted = false
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i]!
-    if (quoted) {
-      if (char === '"' && text[i + 1] === '"') {
-        field += '"'
-        i++
-      } else if (char === '"') {
-        quoted = false
-      } else {
-        field += char
-      }
-    } else if (char === '"') {
-      quoted = true
-    } else if (char === ',') {
-      row.push(field)
-      field = ''
-    } else if (char === '\n') {
-      row.push(field)
-      rows.push(row)
-      row = []
-      field = ''
-    } else {
-      field += char
-    }
-  }
-  if (field !== '' || row.length > 0) rows.push([...row, field])
-  return rows
 }
 
 test('every mode at 1 and 2: one row per combination asked, the rest skipped with the reason, speedups consistent', async (t) => {
