@@ -3,7 +3,7 @@ import { Type } from 'typebox'
 import type { Config } from '../src/config.js'
 import { runDeadlockLab } from '../src/labs/deadlock.js'
 import { DEADLOCK_STRATEGIES } from '../src/labs/deadlock-messages.js'
-import { LabBusy } from '../src/errors.js'
+import { oneRunAtATime } from '../src/labs/one-run-at-a-time.js'
 import { StringEnum } from '../src/schema-helpers.js'
 
 const ErrorRef = { $ref: 'Error#' }
@@ -58,9 +58,8 @@ const DeadlockReportSchema = Type.Object({
 /** POST /labs/deadlock — a lock-ordering deadlock made, found by a watchdog, and ended; and two ways to avoid it. */
 const deadlockRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app.lab
-  // One run at a time: a run holds up to 16 threads, some of them blocked on purpose.
-  let running: AbortController | undefined
-  app.addHook('preClose', async () => { running?.abort() }) // before the server waits for open requests
+  // A run holds up to 16 threads, some of them blocked on purpose.
+  const guard = oneRunAtATime(app, 'deadlock lab')
 
   app.post('/labs/deadlock', {
     schema: {
@@ -70,13 +69,7 @@ const deadlockRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: DeadlockReportSchema, 400: ErrorRef, 413: ErrorRef, 415: ErrorRef, 429: ErrorRef, 503: ErrorRef, 504: ErrorRef }
     }
   }, async (request) => {
-    if (running) throw new LabBusy('deadlock lab')
-    running = new AbortController()
-    try {
-      return await runDeadlockLab(request.body, { maxMs: config.LAB_MAX_MS, signal: running.signal })
-    } finally {
-      running = undefined
-    }
+    return guard((signal) => runDeadlockLab(request.body, { maxMs: config.LAB_MAX_MS, signal }))
   })
 }
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { InvalidField } from '../src/errors.js'
-import { LabBusy } from '../src/errors.js'
+import { oneRunAtATime } from '../src/labs/one-run-at-a-time.js'
 import { checkProducerConsumerSpec, runProducerConsumer, type ProducerConsumerSpec } from '../src/labs/producer-consumer.js'
 import { StringEnum } from '../src/schema-helpers.js'
 
@@ -54,8 +54,7 @@ const producerConsumerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     Type.Integer({ minimum: 1, maximum: maxWorkers, default: Math.min(2, maxWorkers), description: `${description} (LAB_MAX_WORKERS)` })
 
   // The run in flight (one at a time), stopped when the app closes: its threads are terminated and it answers 503.
-  const running = new Set<AbortController>()
-  app.addHook('preClose', async () => { for (const controller of running) controller.abort() })
+  const guard = oneRunAtATime(app, 'producer/consumer')
 
   app.post('/labs/producer-consumer', {
     schema: {
@@ -81,14 +80,7 @@ const producerConsumerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const spec: ProducerConsumerSpec = request.body
     const problem = checkProducerConsumerSpec(spec, config)
     if (problem) throw new InvalidField(problem)
-    if (running.size > 0) throw new LabBusy('producer/consumer')
-    const controller = new AbortController()
-    running.add(controller)
-    try {
-      return await runProducerConsumer(spec, { maxMs: config.LAB_MAX_MS, signal: controller.signal })
-    } finally {
-      running.delete(controller)
-    }
+    return guard((signal) => runProducerConsumer(spec, { maxMs: config.LAB_MAX_MS, signal }))
   })
 }
 

@@ -3,7 +3,7 @@ import { Type } from 'typebox'
 import type { Config } from '../src/config.js'
 import { InvalidField } from '../src/errors.js'
 import { runRaceLab } from '../src/labs/race.js'
-import { LabBusy } from '../src/errors.js'
+import { oneRunAtATime } from '../src/labs/one-run-at-a-time.js'
 import { RACE_STRATEGIES } from '../src/labs/race-messages.js'
 import { StringEnum } from '../src/schema-helpers.js'
 
@@ -56,9 +56,7 @@ const RaceReportSchema = Type.Object({
 /** POST /labs/race — lost updates on a shared counter, measured: unsafe vs atomic vs mutex, and the seed's record. */
 const raceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app.lab
-  // One run at a time: threads of two runs would share the cores and each other's numbers.
-  let running: AbortController | undefined
-  app.addHook('preClose', async () => { running?.abort() }) // before the server waits for open requests
+  const guard = oneRunAtATime(app, 'race lab')
 
   app.post('/labs/race', {
     schema: {
@@ -72,13 +70,7 @@ const raceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (record && record.workers * record.updates * record.delayMs > config.LAB_MAX_MS) {
       throw new InvalidField(`body/record: workers × updates × delayMs = ${record.workers * record.updates * record.delayMs} ms must be <= ${config.LAB_MAX_MS} (LAB_MAX_MS): the locked run waits out every delay one after another`)
     }
-    if (running) throw new LabBusy('race lab')
-    running = new AbortController()
-    try {
-      return await runRaceLab(request.body, { maxMs: config.LAB_MAX_MS, signal: running.signal })
-    } finally {
-      running = undefined
-    }
+    return guard((signal) => runRaceLab(request.body, { maxMs: config.LAB_MAX_MS, signal }))
   })
 }
 
