@@ -96,8 +96,9 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
   // a ?wait=true request only ends when its job does. Then stop the pool and the upstream thread.
   // While closing, every answer ends its connection: server.close() waits for keep-alive connections, and one
   // that is busy when shutdown begins would otherwise stay open until its keep-alive timeout (72 s).
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (!lab.ready) reply.header('connection', 'close')
+    done(null, payload)
   })
   app.addHook('preClose', async () => {
     lab.ready = false

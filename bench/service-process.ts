@@ -1,0 +1,66 @@
+/**
+ * Starts the compiled service (dist/src/server.js, as `npm start` does) in a child process on a free loopback port,
+ * so that load generated in the bench process never shares an event loop with it. Stopped with SIGTERM.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+
+export interface RunningServer {
+  url: string
+  pid: number
+  stop: () => Promise<void>
+}
+
+const START_TIMEOUT_MS = 30_000
+
+/** A port the OS just handed out (the service may log nothing to read it from, e.g. at LOG_LEVEL=warn). */
+async function freePort (): Promise<number> {
+  const server = createServer()
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as { port: number }
+  server.close()
+  await once(server, 'close')
+  return port
+}
+
+/** Runs `script` with PORT set; resolves once GET `readyPath` answers 200. */
+export async function startServer (script: URL, options: { env?: Record<string, string>, args?: string[], readyPath?: string } = {}): Promise<RunningServer> {
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const child = spawn(process.execPath, [...options.args ?? [], fileURLToPath(script)], {
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_PRETTY: 'false', ...options.env },
+    stdio: ['ignore', 'ignore', 'inherit']
+  })
+  const exited = once(child, 'exit').then(([code]) => { throw new Error(`${script.pathname} exited with ${code} before it was ready`) })
+  const deadline = performance.now() + START_TIMEOUT_MS
+  for (;;) {
+    const ready = await Promise.race([exited, fetch(`${url}${options.readyPath ?? '/'}`).then((response) => response.ok, () => false)])
+    if (ready) break
+    if (performance.now() > deadline) {
+      await stopChild(child)
+      throw new Error(`${script.pathname} was not ready within ${START_TIMEOUT_MS} ms`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  exited.catch(() => {})
+  return { url, pid: child.pid!, stop: () => stopChild(child) }
+}
+
+async function stopChild (child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = once(child, 'exit')
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+  await exited
+  clearTimeout(timer)
+}
+
+export const serviceScript = new URL('../src/server.js', import.meta.url)
+
+/** The service as `npm start` runs it: its defaults (logs included) unless a benchmark says otherwise. */
+export function startService (env: Record<string, string> = {}, args: string[] = []): Promise<RunningServer> {
+  return startServer(serviceScript, { env, args, readyPath: '/readyz' })
+}
