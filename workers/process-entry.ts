@@ -4,6 +4,8 @@
  *
  *   parent: fork ─▶ 'init' (job) ─▶ child: 'ready' ─▶ parent: 'run' [indices] ─▶ child: 'outcomes' … chunkDone
  *   parent: 'stop' ─▶ child: 'bye' (final CPU) and exit
+ *
+ * The parent sends the next chunk before this one is done, so chunks (and the stop) queue up here and run in order.
  */
 import type { ChildToMain, CpuTimes, JobContext, MainToChild } from '../src/executors/messages.js'
 import { OutcomeBuffer } from '../src/executors/outcome-buffer.js'
@@ -11,6 +13,8 @@ import { crashIfAsked, runTask } from '../src/executors/run-task.js'
 
 const label = `pid ${process.pid}`
 let job: JobContext | undefined
+/** the chunks received so far, run one after another */
+let queue: Promise<void> = Promise.resolve()
 
 function send (message: ChildToMain): void {
   process.send!(message)
@@ -38,12 +42,17 @@ process.on('message', (message: MainToChild) => {
       job = message.job
       send({ type: 'ready' })
       break
-    case 'run':
-      runChunk(job!, message.indices).catch((error) => { throw error })
+    case 'run': {
+      const indices = message.indices
+      queue = queue.then(() => runChunk(job!, indices))
+      queue.catch((error) => { throw error })
       break
+    }
     case 'stop':
-      send({ type: 'bye', cpu: cpu() })
-      process.disconnect()
+      queue = queue.then(() => {
+        send({ type: 'bye', cpu: cpu() })
+        process.disconnect()
+      })
       break
   }
 })

@@ -1,3 +1,4 @@
+import type { BatchSetting } from './batch-sizer.js'
 import type { CpuTimes, JobContext, TaskOutcome } from './messages.js'
 
 /** What the job runner asks of an executor. The executor decides only *where* tasks run. */
@@ -6,8 +7,10 @@ export interface ExecutionPlan {
   tasks: number
   /** lanes (inline: 1), threads, in-flight pool dispatches, or processes */
   concurrency: number
-  /** task indices per dispatch (pool, processes) */
-  batch: number
+  /** task indices per dispatch (pool, processes), or 'auto' (see BatchSizer) */
+  batch: BatchSetting
+  /** batch 'auto': the run time one dispatch should carry (AUTO_BATCH_MS) */
+  autoBatchMs: number
   /** aborted on cancel, timeout or shutdown: stop dispatching and tear down at once */
   signal: AbortSignal
   /** called as outcomes arrive; every task reported exactly once, unless the job was stopped */
@@ -27,6 +30,8 @@ export interface ExecutionResult {
   fatalError?: string
   /** threads or processes that died during the job */
   workerDeaths: number
+  /** dispatches sent (pool, processes): tasks ÷ dispatches is the batch size they ran with */
+  dispatches?: number
 }
 
 export type Executor = (plan: ExecutionPlan) => Promise<ExecutionResult>

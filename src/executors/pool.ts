@@ -1,9 +1,11 @@
+import { BatchSizer } from './batch-sizer.js'
 import type { Executor } from './executor.js'
 import { TaskCursor } from './task-cursor.js'
 import type { WorkerPool } from './worker-pool.js'
 
 /**
- * pool: the service's warm piscina pool, with at most `concurrency` dispatches of `batch` tasks in flight.
+ * pool: the service's warm piscina pool, with at most `concurrency` dispatches in flight, each of `batch` tasks (or
+ * as many as BatchSizer says for 'auto').
  *
  * Cancel: with one task per pool thread (POOL_TASKS_PER_THREAD=1, the default) every dispatch carries the job's
  * AbortSignal, so piscina drops queued dispatches and terminates the thread of a running one (then replaces it).
@@ -17,19 +19,21 @@ export function poolExecutor (pool: WorkerPool): Executor {
     // After a cancel or crash piscina may still be replacing threads: wait, and report it as start-up.
     const startupMs = await pool.warm()
     const cursor = new TaskCursor(plan.tasks)
+    const lanes = Math.min(plan.concurrency, Math.ceil(plan.tasks / (plan.batch === 'auto' ? 1 : plan.batch)))
+    const sizer = new BatchSizer({ setting: plan.batch, lanes, targetMs: plan.autoBatchMs })
     const abortable = pool.tasksPerThread === 1
     const stop = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT)
     const onAbort = () => Atomics.store(new Int32Array(stop), 0, 1)
     plan.signal.addEventListener('abort', onAbort, { once: true })
     let deaths = 0
     async function lane (): Promise<void> {
-      while (!plan.signal.aborted) {
-        const indices = cursor.take(plan.batch)
-        if (indices.length === 0) return
+      while (!plan.signal.aborted && !cursor.exhausted) {
+        const indices = cursor.take(sizer.next(cursor.remaining))
         const dispatchedAt = performance.timeOrigin + performance.now()
         try {
           const outcomes = await pool.run({ job: plan.job, indices, stop }, abortable ? plan.signal : undefined)
           for (const outcome of outcomes) outcome.dispatchedAt = dispatchedAt
+          sizer.observe(outcomes)
           plan.onOutcomes(outcomes)
         } catch (error) {
           if (plan.signal.aborted) return
@@ -39,9 +43,8 @@ export function poolExecutor (pool: WorkerPool): Executor {
         }
       }
     }
-    const lanes = Math.min(plan.concurrency, Math.ceil(plan.tasks / plan.batch))
     await Promise.all(Array.from({ length: lanes }, lane))
     plan.signal.removeEventListener('abort', onAbort)
-    return { startupMs, teardownMs: 0, workerDeaths: deaths }
+    return { startupMs, teardownMs: 0, workerDeaths: deaths, dispatches: sizer.dispatches }
   }
 }

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import type { Executor, ExecutionResult } from './executor.js'
 import { liveWorkers } from './live-workers.js'
 import type { ChildToMain, CpuTimes, JobContext, MainToChild, TaskOutcome } from './messages.js'
+import { BatchSizer } from './batch-sizer.js'
 import { TaskCursor } from './task-cursor.js'
 import { workerFile } from './worker-files.js'
 
@@ -23,24 +24,30 @@ function withoutSharedMemory (value: unknown): unknown {
 interface Child {
   process: ChildProcess
   label: string
-  /** indices of the chunk it is running, not yet reported */
+  /** indices of the chunks it was sent, not yet reported */
   outstanding: Set<number>
   cpu: CpuTimes
-  /** when its current chunk was sent (ms since the epoch) */
-  dispatchedAt: number
+  /** when each chunk it has not finished was sent (ms since the epoch), oldest first: a child runs them in order */
+  dispatchTimes: number[]
   ready: boolean
   saidBye: boolean
   gone: boolean
 }
 
+/** Chunks a child holds at once: the one it runs and the next, so it never waits for an IPC round trip between chunks. */
+const CHUNKS_AHEAD = 2
+
 /**
  * processes: `concurrency` child processes forked for this job; the parent hands out chunks of `batch` indices
- * over IPC (like multiprocessing's chunksize), to each child once all are ready. A child that dies (or cannot be
- * forked) fails the tasks of its unfinished chunk; the others go on.
+ * (or BatchSizer's 'auto' sizes) over IPC, like multiprocessing's chunksize, to each child once all are ready.
+ * Each child holds CHUNKS_AHEAD chunks, so the next one is already there when it finishes one (the round trip
+ * through the parent, measured ≈ 0.5 ms with busy cores, no longer idles it). A child that dies (or cannot be
+ * forked) fails the tasks of its unfinished chunks; the others go on.
  */
 export const runProcesses: Executor = (plan) => new Promise<ExecutionResult>((resolve) => {
   const job = withoutSharedMemory(plan.job) as JobContext
   const cursor = new TaskCursor(plan.tasks)
+  const sizer = new BatchSizer({ setting: plan.batch, lanes: plan.concurrency, targetMs: plan.autoBatchMs })
   const entry = fileURLToPath(workerFile('process-entry'))
   const children: Child[] = []
   const spawnedAt = performance.now()
@@ -58,13 +65,14 @@ export const runProcesses: Executor = (plan) => new Promise<ExecutionResult>((re
   }
   const dispatch = (child: Child) => {
     if (plan.signal.aborted || child.gone || !child.process.connected) return
-    const indices = cursor.take(plan.batch)
-    if (indices.length === 0) {
-      send(child, { type: 'stop' })
+    if (cursor.exhausted) {
+      // Stop only once it has reported every chunk: the child would otherwise exit with a chunk unrun.
+      if (child.dispatchTimes.length === 0) send(child, { type: 'stop' })
       return
     }
-    child.outstanding = new Set(indices)
-    child.dispatchedAt = performance.timeOrigin + performance.now()
+    const indices = cursor.take(sizer.next(cursor.remaining))
+    for (const index of indices) child.outstanding.add(index)
+    child.dispatchTimes.push(performance.timeOrigin + performance.now())
     send(child, { type: 'run', indices })
   }
   const startWhenAllReady = () => {
@@ -73,7 +81,7 @@ export const runProcesses: Executor = (plan) => new Promise<ExecutionResult>((re
     if (alive.length === 0 || !alive.every((child) => child.ready)) return
     started = true
     startupMs = performance.now() - spawnedAt
-    for (const child of alive) dispatch(child)
+    for (let ahead = 0; ahead < CHUNKS_AHEAD; ahead++) for (const child of alive) dispatch(child)
   }
   const stop = () => { for (const child of live()) child.process.kill('SIGKILL') }
   plan.signal.addEventListener('abort', stop, { once: true })
@@ -89,7 +97,8 @@ export const runProcesses: Executor = (plan) => new Promise<ExecutionResult>((re
       startupMs,
       teardownMs: lastByeAt > 0 ? performance.now() - lastByeAt : 0,
       childCpu,
-      workerDeaths: deaths
+      workerDeaths: deaths,
+      dispatches: sizer.dispatches
     }
     if (!plan.signal.aborted && !cursor.exhausted) {
       result.fatalError = forkError
@@ -124,7 +133,7 @@ export const runProcesses: Executor = (plan) => new Promise<ExecutionResult>((re
       label: `pid ${process.pid ?? '?'}`,
       outstanding: new Set(),
       cpu: { userMs: 0, systemMs: 0 },
-      dispatchedAt: 0,
+      dispatchTimes: [],
       ready: false,
       saidBye: false,
       gone: false
@@ -133,13 +142,18 @@ export const runProcesses: Executor = (plan) => new Promise<ExecutionResult>((re
     process.on('message', (message: ChildToMain) => {
       if (child.gone) return
       if (message.type === 'outcomes') {
+        const dispatchedAt = child.dispatchTimes[0] ?? 0
         for (const outcome of message.outcomes) {
           child.outstanding.delete(outcome.index)
-          outcome.dispatchedAt = child.dispatchedAt
+          outcome.dispatchedAt = dispatchedAt
         }
         child.cpu = message.cpu
+        sizer.observe(message.outcomes)
         if (message.outcomes.length > 0) plan.onOutcomes(message.outcomes)
-        if (message.chunkDone) dispatch(child)
+        if (message.chunkDone) {
+          child.dispatchTimes.shift()
+          dispatch(child)
+        }
       } else if (message.type === 'ready') {
         child.ready = true
         startWhenAllReady()

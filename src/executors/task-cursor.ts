@@ -12,6 +12,11 @@ export class TaskCursor {
     return this.#next >= this.#tasks
   }
 
+  /** indices not yet handed out */
+  get remaining (): number {
+    return this.#tasks - this.#next
+  }
+
   /** Up to `count` next indices; empty when all have been handed out. */
   take (count: number): number[] {
     const end = Math.min(this.#next + count, this.#tasks)

@@ -11,6 +11,17 @@ export function workloadParamsSchemas (config: Config): Record<WorkloadName, TSc
 }
 
 /**
+ * Tasks per dispatch in pool and processes, like chunksize. 'auto' sizes dispatches from measured run times
+ * (about AUTO_BATCH_MS of work each, at most a quarter of what is left per lane); 1 shows the raw dispatch cost.
+ */
+export function batchSchema (config: Config) {
+  return Type.Union([
+    Type.Integer({ minimum: 1, maximum: config.MAX_BATCH }),
+    Type.Literal('auto')
+  ], { default: 'auto', description: 'pool and processes: tasks per dispatch (1 … MAX_BATCH), or auto: about AUTO_BATCH_MS of work per dispatch' })
+}
+
+/**
  * The body of POST /jobs. `params` is checked against the chosen workload's schema (if/then), so an error names
  * the exact field: `body/params/bytes must be <= 16777216`.
  */
@@ -25,7 +36,7 @@ export function jobSpecSchema (config: Config, paramsSchemas: Record<WorkloadNam
       default: 1,
       description: 'inline: 1; async, pool: tasks in flight (MAX_CONCURRENCY); threads: threads (MAX_THREADS); processes: processes (MAX_PROCESSES)'
     }),
-    batch: Type.Integer({ minimum: 1, maximum: config.MAX_BATCH, default: 1, description: 'pool and processes: tasks per dispatch, like chunksize (MAX_BATCH)' }),
+    batch: batchSchema(config),
     params: Type.Object({}, { additionalProperties: true, default: {}, description: 'the workload\'s params (see the workload table)' }),
     seed: Type.Integer({ minimum: 0, maximum: 4_294_967_295, default: 1, description: 'fixes every random choice; same seed, same results' }),
     timeoutMs: Type.Integer({ minimum: 1, maximum: config.MAX_JOB_TIMEOUT_MS, default: config.DEFAULT_JOB_TIMEOUT_MS, description: 'the job fails with JOB_TIMEOUT after this long running (MAX_JOB_TIMEOUT_MS)' }),
@@ -60,7 +71,7 @@ export function checkJobSpec (spec: JobSpec, config: Config): string | undefined
   if (spec.concurrency > limit.max) {
     return `body/concurrency must be <= ${limit.max} in mode ${spec.mode} (${limit.variable})`
   }
-  if (spec.batch > 1 && spec.mode !== 'pool' && spec.mode !== 'processes') {
+  if (typeof spec.batch === 'number' && spec.batch > 1 && spec.mode !== 'pool' && spec.mode !== 'processes') {
     return `body/batch must be 1 in mode ${spec.mode} (batch applies to modes pool and processes)`
   }
   if (spec.crashAtTask !== undefined) {

@@ -71,6 +71,7 @@ export const ReportSchema = Type.Object({
   }),
   workers: Type.Array(WorkerStatsSchema),
   workerDeaths: Type.Integer(),
+  dispatches: Type.Integer({ description: 'pool and processes: dispatches sent (tasks ÷ dispatches = the batch size they ran with); 0 in other modes' }),
   errors: Type.Array(Type.Object({ index: Type.Integer(), worker: Type.String(), message: Type.String() }),
     { description: 'the first MAX_JOB_ERRORS task errors' }),
   errorsOmitted: Type.Integer({ description: 'task errors not listed' }),

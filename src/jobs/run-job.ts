@@ -84,6 +84,7 @@ async function measureExecution (job: Job, deps: JobRunnerDeps, shared: unknown)
         tasks: spec.tasks,
         concurrency: spec.concurrency,
         batch: spec.batch,
+        autoBatchMs: deps.config.AUTO_BATCH_MS,
         signal: job.signal,
         yieldEveryMs: deps.config.INLINE_YIELD_MS,
         onOutcomes: (outcomes) => {
@@ -129,6 +130,7 @@ async function measureExecution (job: Job, deps: JobRunnerDeps, shared: unknown)
     },
     workers: collector.workers(wallMs),
     workerDeaths: result.workerDeaths,
+    dispatches: result.dispatches ?? 0,
     errors: collector.errors,
     errorsOmitted: collector.errorsOmitted,
     results: collector.results(),

@@ -2,7 +2,7 @@ import { Type, type Static, type TSchema } from 'typebox'
 import type { Config } from '../config.js'
 import { MODES, type Mode } from '../executors/executor.js'
 import { JOB_STATUSES } from '../jobs/job.js'
-import { jobSpecSchema } from '../jobs/job-spec.js'
+import { batchSchema, jobSpecSchema } from '../jobs/job-spec.js'
 import { MachineSchema } from '../jobs/report-schema.js'
 import { StringEnum } from '../schema-helpers.js'
 import type { WorkloadName } from '../workloads/index.js'
@@ -57,7 +57,7 @@ export interface CompareBody {
   params: Record<string, unknown>
   tasks: number
   seed: number
-  batch: number
+  batch: Static<ReturnType<typeof batchSchema>>
   timeoutMs: number
   gil?: boolean
   switchIntervalMs?: number
