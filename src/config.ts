@@ -7,6 +7,10 @@ import { describeSchemaErrors, type SchemaError } from './validation-message.js'
 const MiB = 1024 * 1024
 const cores = availableParallelism()
 
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+type LogLevel = typeof LOG_LEVELS[number]
+const LEVEL_RANK: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity }
+
 /** An integer limit read from the environment, with its documented default and allowed range. */
 function limit (defaultValue: number, minimum: number, maximum: number, description: string) {
   return Type.Integer({ default: defaultValue, minimum, maximum, description })
@@ -19,8 +23,10 @@ function limit (defaultValue: number, minimum: number, maximum: number, descript
 export const ConfigSchema = Type.Object({
   HOST: Type.String({ default: '127.0.0.1', description: 'address to bind' }),
   PORT: limit(3000, 0, 65535, 'port to bind (0 = any free port)'),
-  LOG_LEVEL: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+  LOG_LEVEL: StringEnum(LOG_LEVELS,
     { default: 'info', description: 'pino log level' }),
+  PROBE_LOG_LEVEL: StringEnum(LOG_LEVELS,
+    { default: 'warn', description: 'log level of /healthz, /readyz and /metrics requests: probes and scrapes every few seconds would flood the log at info (never more verbose than LOG_LEVEL)' }),
   LOG_PRETTY: StringEnum(['auto', 'true', 'false'],
     { default: 'auto', description: 'pretty logs; auto = only when stdout is a terminal' }),
   POOL_SIZE: limit(cores, 1, 256, 'threads of the warm piscina pool (default: available parallelism)'),
@@ -89,4 +95,9 @@ export function loadConfig (overrides: Partial<Record<keyof Config, unknown>> = 
 /** Test helper: a config from defaults plus overrides, ignoring the process environment. */
 export function testConfig (overrides: Partial<Record<keyof Config, unknown>> = {}): Config {
   return loadConfig({ LOG_LEVEL: 'silent', PORT: 0, ...overrides }, {})
+}
+
+/** The level for probe and scrape routes: PROBE_LOG_LEVEL, or LOG_LEVEL where that is quieter. */
+export function probeLogLevel (config: Config): LogLevel {
+  return LEVEL_RANK[config.PROBE_LOG_LEVEL] >= LEVEL_RANK[config.LOG_LEVEL] ? config.PROBE_LOG_LEVEL : config.LOG_LEVEL
 }

@@ -48,6 +48,10 @@ test('the service started the README way (npm start) answers, runs compiled work
     assert.equal(job.status, 'succeeded', `${mode}: ${JSON.stringify(job)}`)
     assert.equal(job.report.tasks.done, 20)
   }
+  // At the default LOG_LEVEL (info) requests are logged, but probes and scrapes only at PROBE_LOG_LEVEL (warn).
+  await (await fetch(`${url}/metrics`)).text()
+  assert.match(output(), /"url":"\/jobs\?wait=true"/)
+  assert.doesNotMatch(output(), /"url":"\/(healthz|readyz|metrics)"/)
   // A long job is running when the signal comes: shutdown cancels it and still exits 0.
   await fetch(`${url}/jobs`, {
     method: 'POST',

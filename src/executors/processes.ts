@@ -21,14 +21,20 @@ function withoutSharedMemory (value: unknown): unknown {
   return value
 }
 
+interface Chunk {
+  unreported: Set<number>
+  /** when it was sent (ms since the epoch) */
+  dispatchedAt: number
+}
+
 interface Child {
   process: ChildProcess
   label: string
-  /** indices of the chunks it was sent, not yet reported */
-  outstanding: Set<number>
+  /** the chunks it was sent and has not finished, oldest (the one it runs) first: indices not yet reported */
+  chunks: Chunk[]
   cpu: CpuTimes
-  /** when each chunk it has not finished was sent (ms since the epoch), oldest first: a child runs them in order */
-  dispatchTimes: number[]
+  /** it was told to stop: it takes no more chunks */
+  stopping: boolean
   ready: boolean
   saidBye: boolean
   gone: boolean
@@ -42,7 +48,8 @@ const CHUNKS_AHEAD = 2
  * (or BatchSizer's 'auto' sizes) over IPC, like multiprocessing's chunksize, to each child once all are ready.
  * Each child holds CHUNKS_AHEAD chunks, so the next one is already there when it finishes one (the round trip
  * through the parent, measured ≈ 0.5 ms with busy cores, no longer idles it). A child that dies (or cannot be
- * forked) fails the tasks of its unfinished chunks; the others go on.
+ * forked) fails the tasks of the chunk it was running; its chunk ahead never started, so those tasks go back to
+ * the cursor for the others (children are told to stop only once all work is reported, so one is there to take it).
  */
 export const runProcesses: Executor = (plan) => new Promise<ExecutionResult>((resolve) => {
   const job = withoutSharedMemory(plan.job) as JobContext
@@ -65,15 +72,24 @@ export const runProcesses: Executor = (plan) => new Promise<ExecutionResult>((re
   }
   const dispatch = (child: Child) => {
     if (plan.signal.aborted || child.gone || !child.process.connected) return
+    if (child.stopping) return
     if (cursor.exhausted) {
-      // Stop only once it has reported every chunk: the child would otherwise exit with a chunk unrun.
-      if (child.dispatchTimes.length === 0) send(child, { type: 'stop' })
+      stopWhenAllDone()
       return
     }
     const indices = cursor.take(sizer.next(cursor.remaining))
-    for (const index of indices) child.outstanding.add(index)
-    child.dispatchTimes.push(performance.timeOrigin + performance.now())
+    child.chunks.push({ unreported: new Set(indices), dispatchedAt: performance.timeOrigin + performance.now() })
     send(child, { type: 'run', indices })
+  }
+  // Children stop only once every child has reported every chunk: until then a child that dies may give chunks
+  // back, and an idle child must still be there to take them.
+  const stopWhenAllDone = () => {
+    if (!cursor.exhausted || live().some((child) => child.chunks.length > 0)) return
+    for (const child of live()) {
+      if (child.stopping) continue
+      child.stopping = true
+      send(child, { type: 'stop' })
+    }
   }
   const startWhenAllReady = () => {
     if (started || spawning || plan.signal.aborted) return
@@ -115,11 +131,19 @@ export const runProcesses: Executor = (plan) => new Promise<ExecutionResult>((re
     liveWorkers.processes--
     if (!child.saidBye && !plan.signal.aborted) {
       deaths++
-      const pending = [...child.outstanding].sort((a, b) => a - b)
+      const [running, ...ahead] = child.chunks
+      child.chunks = []
+      // The chunk it was running: some of its tasks may have run without being reported, so they count as failed.
+      const pending = [...running?.unreported ?? []].sort((a, b) => a - b)
+      // Chunks ahead never started: back to the cursor for the other children (not run, if none is left).
+      cursor.giveBack(ahead.flatMap((chunk) => [...chunk.unreported]))
       lastDeath = `${child.label} ${how}` + (pending.length > 0 ? ` during task ${pending[0]}` : '')
-      child.outstanding.clear()
       const failed: TaskOutcome[] = pending.map((index) => ({ index, ok: false, runMs: 0, error: lastDeath, worker: child.label, lost: true }))
       if (failed.length > 0) plan.onOutcomes(failed)
+      if (started) {
+        for (const other of live()) while (!cursor.exhausted && !other.stopping && other.chunks.length < CHUNKS_AHEAD) dispatch(other)
+        stopWhenAllDone()
+      }
     }
     startWhenAllReady()
     finishIfAllGone()
@@ -131,9 +155,9 @@ export const runProcesses: Executor = (plan) => new Promise<ExecutionResult>((re
     const child: Child = {
       process,
       label: `pid ${process.pid ?? '?'}`,
-      outstanding: new Set(),
+      chunks: [],
       cpu: { userMs: 0, systemMs: 0 },
-      dispatchTimes: [],
+      stopping: false,
       ready: false,
       saidBye: false,
       gone: false
@@ -142,16 +166,16 @@ export const runProcesses: Executor = (plan) => new Promise<ExecutionResult>((re
     process.on('message', (message: ChildToMain) => {
       if (child.gone) return
       if (message.type === 'outcomes') {
-        const dispatchedAt = child.dispatchTimes[0] ?? 0
+        const chunk = child.chunks[0]
         for (const outcome of message.outcomes) {
-          child.outstanding.delete(outcome.index)
-          outcome.dispatchedAt = dispatchedAt
+          chunk?.unreported.delete(outcome.index)
+          outcome.dispatchedAt = chunk?.dispatchedAt ?? 0
         }
         child.cpu = message.cpu
         sizer.observe(message.outcomes)
         if (message.outcomes.length > 0) plan.onOutcomes(message.outcomes)
         if (message.chunkDone) {
-          child.dispatchTimes.shift()
+          child.chunks.shift()
           dispatch(child)
         }
       } else if (message.type === 'ready') {

@@ -1,6 +1,10 @@
-/** Hands out task indices 0…tasks−1 in order, a batch at a time, in the main thread. */
+/**
+ * Hands out task indices 0…tasks−1 in order, a batch at a time, in the main thread. Indices given back (a worker
+ * died before it started them) are handed out again first.
+ */
 export class TaskCursor {
   #next = 0
+  #returned: number[] = []
   readonly #tasks: number
 
   constructor (tasks: number) {
@@ -9,16 +13,22 @@ export class TaskCursor {
 
   /** true once every index has been handed out */
   get exhausted (): boolean {
-    return this.#next >= this.#tasks
+    return this.#next >= this.#tasks && this.#returned.length === 0
   }
 
   /** indices not yet handed out */
   get remaining (): number {
-    return this.#tasks - this.#next
+    return this.#tasks - this.#next + this.#returned.length
+  }
+
+  /** Indices that were taken but never started: they are handed out again. */
+  giveBack (indices: number[]): void {
+    this.#returned.push(...indices)
   }
 
   /** Up to `count` next indices; empty when all have been handed out. */
   take (count: number): number[] {
+    if (this.#returned.length > 0) return this.#returned.splice(0, count)
     const end = Math.min(this.#next + count, this.#tasks)
     const indices: number[] = []
     for (let index = this.#next; index < end; index++) indices.push(index)
