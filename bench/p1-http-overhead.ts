@@ -1,21 +1,25 @@
 /**
  * P1 HTTP overhead: GET /healthz of the service (metrics, hooks, logger as shipped) vs a bare Fastify hello world,
- * same autocannon settings. Runs alternate (bare, ours, bare, ours…) so that drift on a shared machine hits both.
+ * same autocannon settings, both servers on one core and autocannon on another. Runs alternate (bare, ours, bare,
+ * ours…) so that drift on a shared machine hits both; the median of the rounds is kept.
  */
 import type { Benchmark } from './benchmark.js'
 import { median } from './benchmark.js'
 import { load, type LoadOptions } from './http-load.js'
+import { pinLoadAwayFromServer } from './cpu-pinning.js'
 import { startServer, startService } from './service-process.js'
 
 export const p1: Benchmark = {
   id: 'P1',
   title: 'HTTP overhead: /healthz vs bare Fastify',
   async run ({ quick, log }) {
-    const settings = { connections: 10, pipelining: 1, durationSec: quick ? 1 : 5 }
-    const warmUpSec = quick ? 0.5 : 2
-    const rounds = quick ? 1 : 3
-    const bare = await startServer(new URL('./anchors/bare-fastify.js', import.meta.url))
-    const service = await startService()
+    const settings = { connections: 10, pipelining: 1, durationSec: quick ? 1 : 4 }
+    const warmUpSec = quick ? 0.5 : 1
+    const rounds = quick ? 1 : 5
+    const pinning = pinLoadAwayFromServer()
+    const cpus = pinning.serverCpus === undefined ? {} : { cpus: pinning.serverCpus }
+    const bare = await startServer(new URL('./anchors/bare-fastify.js', import.meta.url), cpus)
+    const service = await startService({}, [], pinning.serverCpus)
     try {
       const bareRates: number[] = []
       const ourRates: number[] = []
@@ -41,9 +45,17 @@ export const p1: Benchmark = {
         anchorName: 'bare Fastify',
         ratio: ours / anchor,
         target: { op: '>=', value: 0.9 },
-        detail: { connections: settings.connections, pipelining: settings.pipelining, durationSec: settings.durationSec, rounds }
+        detail: {
+          connections: settings.connections,
+          pipelining: settings.pipelining,
+          durationSec: settings.durationSec,
+          rounds,
+          roundRatios: ourRates.map((rate, round) => (rate / bareRates[round]!).toFixed(2)).join(' '),
+          pinning: pinning.description
+        }
       }]
     } finally {
+      pinning.release()
       await Promise.all([bare.stop(), service.stop()])
     }
   }

@@ -29,7 +29,7 @@ export const p6: Benchmark = {
   id: 'P6',
   title: 'responsiveness of /healthz under CPU load',
   async run ({ quick, cores, log }) {
-    const durationSec = quick ? 1 : 5
+    const durationSec = quick ? 1 : 4
     const rate = 200
     const rounds = quick ? 1 : 3
     const service = await startService({ POOL_SIZE: String(cores) })

@@ -27,10 +27,20 @@ async function freePort (): Promise<number> {
 }
 
 /** Runs `script` with PORT set; resolves once GET `readyPath` answers 200. */
-export async function startServer (script: URL, options: { env?: Record<string, string>, args?: string[], readyPath?: string } = {}): Promise<RunningServer> {
+export interface StartOptions {
+  env?: Record<string, string>
+  args?: string[]
+  readyPath?: string
+  /** run it on these CPUs only (`taskset -c`), e.g. '0' */
+  cpus?: string
+}
+
+export async function startServer (script: URL, options: StartOptions = {}): Promise<RunningServer> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
-  const child = spawn(process.execPath, [...options.args ?? [], fileURLToPath(script)], {
+  const argv = [...options.args ?? [], fileURLToPath(script)]
+  const [command, commandArgs] = options.cpus === undefined ? [process.execPath, argv] : ['taskset', ['-c', options.cpus, process.execPath, ...argv]]
+  const child = spawn(command, commandArgs, {
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_PRETTY: 'false', ...options.env },
     stdio: ['ignore', 'ignore', 'inherit']
   })
@@ -61,6 +71,6 @@ async function stopChild (child: ChildProcess): Promise<void> {
 export const serviceScript = new URL('../src/server.js', import.meta.url)
 
 /** The service as `npm start` runs it: its defaults (logs included) unless a benchmark says otherwise. */
-export function startService (env: Record<string, string> = {}, args: string[] = []): Promise<RunningServer> {
-  return startServer(serviceScript, { env, args, readyPath: '/readyz' })
+export function startService (env: Record<string, string> = {}, args: string[] = [], cpus?: string): Promise<RunningServer> {
+  return startServer(serviceScript, { env, args, readyPath: '/readyz', ...(cpus === undefined ? {} : { cpus }) })
 }
