@@ -2,9 +2,12 @@
  * P3 CPU scaling: one hashing job at concurrency = cores in threads, pool and processes vs the same job inline.
  * speedup = inline tasks/s ÷ mode tasks/s over wallMs (start-up and join excluded, reported apart); the target is on
  * speedup ÷ cores. Runs alternate mode by mode so that drift on a shared machine hits every mode alike.
+ * P3.bare measures, in the same run, what the machine itself allows: bare worker_threads calling the same task
+ * function with no engine at all, ×cores vs ×1. No engine can scale better than that.
  */
 import type { Benchmark, Measure } from './benchmark.js'
 import { median } from './benchmark.js'
+import { runAnchor } from './anchors/run-anchor.js'
 import { runJob, type Report } from './service-client.js'
 import { startService } from './service-process.js'
 
@@ -23,12 +26,17 @@ export const p3: Benchmark = {
       const job = (mode: string) => runJob(service.url, { workload: 'hash', mode, tasks, concurrency: mode === 'inline' ? 1 : cores, params })
       await job('inline')
       const runs: Record<string, Report[]> = { inline: [], threads: [], pool: [], processes: [] }
+      const bare = (threads: number) => runAnchor<{ tasksPerSec: number }>('bare-threads-hash', { threads, tasks: Math.ceil(tasks / cores), ...params })
+      const bareOne: number[] = []
+      const bareAll: number[] = []
       for (let round = 0; round < rounds; round++) {
         for (const mode of ['inline', ...MODES]) runs[mode]!.push(await job(mode))
-        log(`  round ${round + 1}: ${Object.entries(runs).map(([mode, reports]) => `${mode} ${reports.at(-1)!.tasksPerSec.toFixed(0)}`).join(', ')} tasks/s`)
+        bareOne.push((await bare(1)).tasksPerSec)
+        bareAll.push((await bare(cores)).tasksPerSec)
+        log(`  round ${round + 1}: ${Object.entries(runs).map(([mode, reports]) => `${mode} ${reports.at(-1)!.tasksPerSec.toFixed(0)}`).join(', ')} tasks/s; bare threads ×1 ${bareOne.at(-1)!.toFixed(0)}, ×${cores} ${bareAll.at(-1)!.toFixed(0)}`)
       }
       const inline = median(runs.inline!.map((report) => report.tasksPerSec))
-      return MODES.map((mode): Measure => {
+      const measures = MODES.map((mode): Measure => {
         const reports = runs[mode]!
         const tasksPerSec = median(reports.map((report) => report.tasksPerSec))
         const speedup = tasksPerSec / inline
@@ -46,10 +54,23 @@ export const p3: Benchmark = {
             tasks,
             startupMs: median(reports.map((report) => report.startupMs)),
             teardownMs: median(reports.map((report) => report.teardownMs)),
-            coresUsed: median(reports.map((report) => report.cpu.coresUsed))
+            coresUsed: median(reports.map((report) => report.cpu.coresUsed)),
+            taskMeanMs: median(reports.map((report) => report.latencyMs?.mean ?? Number.NaN)),
+            inlineTaskMeanMs: median(runs.inline!.map((report) => report.latencyMs?.mean ?? Number.NaN))
           }
         }
       })
+      measures.push({
+        id: 'P3.bare',
+        name: `bare worker_threads ×${cores} (same task function, no engine) speedup ÷ cores: the machine's ceiling`,
+        unit: 'tasks/s',
+        ours: median(bareAll),
+        anchor: median(bareOne),
+        anchorName: 'bare ×1',
+        ratio: median(bareAll) / median(bareOne) / cores,
+        detail: { tasksPerThread: Math.ceil(tasks / cores) }
+      })
+      return measures
     } finally {
       await service.stop()
     }

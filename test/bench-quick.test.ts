@@ -9,7 +9,7 @@ const root = new URL('..', import.meta.url)
 
 /** Every measure the suite must produce (bench/benchmarks.ts); a quick run proves each one yields a number. */
 const EXPECTED = [
-  'P1', 'P2', 'P2.batch', 'P3.threads', 'P3.pool', 'P3.processes', 'P4',
+  'P1', 'P2', 'P2.batch', 'P3.threads', 'P3.pool', 'P3.processes', 'P3.bare', 'P4',
   'P5.async', 'P5.pool', 'P5.threads', 'P5.processes', 'P6.pool', 'P6.inline', 'P7', 'X.startup', 'X.scrape'
 ]
 
