@@ -9,6 +9,8 @@ export interface BatchSizerOptions {
   lanes: number
   /** auto: the run time one dispatch should carry, so the round trip through the main thread stays a small share */
   targetMs: number
+  /** auto never goes beyond this (MAX_BATCH) */
+  maxBatch: number
 }
 
 /**
@@ -35,7 +37,7 @@ export class BatchSizer {
   /** Feeds run times back (failed tasks too: they took that long). */
   observe (outcomes: TaskOutcome[]): void {
     for (const outcome of outcomes) {
-      if (outcome.lost) continue
+      if (outcome.lost || !Number.isFinite(outcome.runMs)) continue
       this.#runMs += outcome.runMs
       this.#measured++
     }
@@ -44,12 +46,13 @@ export class BatchSizer {
   /** The size of the next dispatch when `remaining` tasks are left to hand out. */
   next (remaining: number): number {
     this.dispatches++
-    const { setting, lanes, targetMs } = this.#options
+    const { setting, lanes, targetMs, maxBatch } = this.#options
     if (setting !== 'auto') return setting
     if (this.#measured === 0) return 1
     const meanMs = Math.max(this.#runMs / this.#measured, 1e-3)
     const forTarget = Math.ceil(targetMs / meanMs)
-    const forBalance = Math.ceil(remaining / (2 * lanes))
-    return Math.max(1, Math.min(forTarget, forBalance))
+    const forBalance = Math.ceil(remaining / (2 * Math.max(lanes, 1)))
+    const size = Math.min(forTarget, forBalance, maxBatch)
+    return Number.isFinite(size) ? Math.max(1, size) : 1
   }
 }

@@ -9,8 +9,9 @@ export interface ExecutionPlan {
   concurrency: number
   /** task indices per dispatch (pool, processes), or 'auto' (see BatchSizer) */
   batch: BatchSetting
-  /** batch 'auto': the run time one dispatch should carry (AUTO_BATCH_MS) */
+  /** batch 'auto': the run time one dispatch should carry (AUTO_BATCH_MS), and its largest size (MAX_BATCH) */
   autoBatchMs: number
+  maxBatch: number
   /** aborted on cancel, timeout or shutdown: stop dispatching and tear down at once */
   signal: AbortSignal
   /** called as outcomes arrive; every task reported exactly once, unless the job was stopped */

@@ -20,7 +20,7 @@ export function poolExecutor (pool: WorkerPool): Executor {
     const startupMs = await pool.warm()
     const cursor = new TaskCursor(plan.tasks)
     const lanes = Math.min(plan.concurrency, Math.ceil(plan.tasks / (plan.batch === 'auto' ? 1 : plan.batch)))
-    const sizer = new BatchSizer({ setting: plan.batch, lanes, targetMs: plan.autoBatchMs })
+    const sizer = new BatchSizer({ setting: plan.batch, lanes, targetMs: plan.autoBatchMs, maxBatch: plan.maxBatch })
     const abortable = pool.tasksPerThread === 1
     // The stop cell only where the signal cannot be used: a SharedArrayBuffer in every dispatch message costs the
     // receiving thread a new buffer object each time (bench P2: ≈ 10 % of tiny-task throughput).

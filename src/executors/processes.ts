@@ -54,7 +54,7 @@ const CHUNKS_AHEAD = 2
 export const runProcesses: Executor = (plan) => new Promise<ExecutionResult>((resolve) => {
   const job = withoutSharedMemory(plan.job) as JobContext
   const cursor = new TaskCursor(plan.tasks)
-  const sizer = new BatchSizer({ setting: plan.batch, lanes: plan.concurrency, targetMs: plan.autoBatchMs })
+  const sizer = new BatchSizer({ setting: plan.batch, lanes: plan.concurrency, targetMs: plan.autoBatchMs, maxBatch: plan.maxBatch })
   const entry = fileURLToPath(workerFile('process-entry'))
   const children: Child[] = []
   const spawnedAt = performance.now()
@@ -70,16 +70,17 @@ export const runProcesses: Executor = (plan) => new Promise<ExecutionResult>((re
   const send = (child: Child, message: MainToChild) => {
     if (!child.gone && child.process.connected) child.process.send(message)
   }
-  const dispatch = (child: Child) => {
-    if (plan.signal.aborted || child.gone || !child.process.connected) return
-    if (child.stopping) return
+  /** Sends the child its next chunk; false when it sent none (nothing left, or the child cannot take one). */
+  const dispatch = (child: Child): boolean => {
+    if (plan.signal.aborted || child.gone || !child.process.connected || child.stopping) return false
     if (cursor.exhausted) {
       stopWhenAllDone()
-      return
+      return false
     }
     const indices = cursor.take(sizer.next(cursor.remaining))
     child.chunks.push({ unreported: new Set(indices), dispatchedAt: performance.timeOrigin + performance.now() })
     send(child, { type: 'run', indices })
+    return true
   }
   // Children stop only once every child has reported every chunk: until then a child that dies may give chunks
   // back, and an idle child must still be there to take them.
@@ -141,7 +142,8 @@ export const runProcesses: Executor = (plan) => new Promise<ExecutionResult>((re
       const failed: TaskOutcome[] = pending.map((index) => ({ index, ok: false, runMs: 0, error: lastDeath, worker: child.label, lost: true }))
       if (failed.length > 0) plan.onOutcomes(failed)
       if (started) {
-        for (const other of live()) while (!cursor.exhausted && !other.stopping && other.chunks.length < CHUNKS_AHEAD) dispatch(other)
+        // dispatch() refuses a child whose IPC channel has closed before its 'close' event: stop trying that one.
+        for (const other of live()) while (other.chunks.length < CHUNKS_AHEAD && dispatch(other));
         stopWhenAllDone()
       }
     }
@@ -169,7 +171,7 @@ export const runProcesses: Executor = (plan) => new Promise<ExecutionResult>((re
         const chunk = child.chunks[0]
         for (const outcome of message.outcomes) {
           chunk?.unreported.delete(outcome.index)
-          outcome.dispatchedAt = chunk?.dispatchedAt ?? 0
+          if (chunk) outcome.dispatchedAt = chunk.dispatchedAt
         }
         child.cpu = message.cpu
         sizer.observe(message.outcomes)

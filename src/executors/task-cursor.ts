@@ -28,6 +28,7 @@ export class TaskCursor {
 
   /** Up to `count` next indices; empty when all have been handed out. */
   take (count: number): number[] {
+    if (!Number.isInteger(count) || count < 1) throw new RangeError(`TaskCursor.take: count must be a positive integer, got ${count}`)
     if (this.#returned.length > 0) return this.#returned.splice(0, count)
     const end = Math.min(this.#next + count, this.#tasks)
     const indices: number[] = []

@@ -12,7 +12,7 @@ export function workloadParamsSchemas (config: Config): Record<WorkloadName, TSc
 
 /**
  * Tasks per dispatch in pool and processes, like chunksize. 'auto' sizes dispatches from measured run times
- * (about AUTO_BATCH_MS of work each, at most a quarter of what is left per lane); 1 shows the raw dispatch cost.
+ * (about AUTO_BATCH_MS of work each, at most half of what is left per lane, at most MAX_BATCH); 1 shows the raw dispatch cost.
  */
 export function batchSchema (config: Config) {
   return Type.Union([

@@ -85,6 +85,7 @@ async function measureExecution (job: Job, deps: JobRunnerDeps, shared: unknown)
         concurrency: spec.concurrency,
         batch: spec.batch,
         autoBatchMs: deps.config.AUTO_BATCH_MS,
+        maxBatch: deps.config.MAX_BATCH,
         signal: job.signal,
         yieldEveryMs: deps.config.INLINE_YIELD_MS,
         onOutcomes: (outcomes) => {
