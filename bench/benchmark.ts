@@ -46,3 +46,8 @@ export function median (values: number[]): number {
   const middle = Math.floor(sorted.length / 2)
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
+
+/** The median of ours[i] ÷ anchor[i]: each ratio taken within one round, so drift between rounds cancels. */
+export function pairedRatio (ours: number[], anchor: number[]): number {
+  return median(ours.map((value, index) => value / anchor[index]!))
+}

@@ -3,7 +3,7 @@
  * `openssl speed -evp sha256 -bytes 1048576` on one core. MB = 10⁶ bytes, as openssl counts.
  */
 import type { Benchmark } from './benchmark.js'
-import { median } from './benchmark.js'
+import { median, pairedRatio } from './benchmark.js'
 import { opensslSpeed } from './anchors/openssl-speed.js'
 import { runJob } from './service-client.js'
 import { startService } from './service-process.js'
@@ -37,7 +37,7 @@ export const p4: Benchmark = {
         ours: median(ours),
         anchor: median(openssl),
         anchorName: 'openssl speed',
-        ratio: median(ours) / median(openssl),
+        ratio: pairedRatio(ours, openssl),
         target: { op: '>=', value: 0.95 },
         detail: { tasks, roundsPerTask: rounds, opensslSeconds: seconds }
       }]

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { probeLogLevel } from '../src/config.js'
 import { liveWorkers } from '../src/executors/live-workers.js'
 
 const Status = Type.Object({
@@ -12,10 +11,9 @@ const Status = Type.Object({
 
 /** Liveness (the process answers) and readiness (the pool is warm and the service is not shutting down). */
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const logLevel = probeLogLevel(app.lab.config)
-  app.get('/healthz', { logLevel, schema: { summary: 'Liveness', response: { 200: Status } } }, async () => ({ status: 'ok' }))
+  app.get('/healthz', { schema: { summary: 'Liveness', response: { 200: Status } } }, async () => ({ status: 'ok' }))
 
-  app.get('/readyz', { logLevel, schema: { summary: 'Readiness', response: { 200: Status, 503: Status } } }, async (_request, reply) => {
+  app.get('/readyz', { schema: { summary: 'Readiness', response: { 200: Status, 503: Status } } }, async (_request, reply) => {
     const { pool, scheduler, ready } = app.lab
     const body = {
       status: ready && scheduler.accepting ? 'ready' : 'not ready',

@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { probeLogLevel } from '../src/config.js'
 
 /** GET /metrics — Prometheus text format: prom-client's default process and Node.js metrics plus conclab_*. */
 const metricsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { registry } = app.lab.metrics
-  app.get('/metrics', { logLevel: probeLogLevel(app.lab.config), schema: { summary: 'Prometheus metrics', produces: ['text/plain'] } }, async (_request, reply) => {
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics', produces: ['text/plain'] } }, async (_request, reply) => {
     return reply.type(registry.contentType).send(await registry.metrics())
   })
 }

@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { TSchema } from 'typebox'
 import healthRoutes from '../routes/health.js'
 import labRoutes from '../routes/labs.js'
@@ -9,7 +9,7 @@ import jobRoutes from '../routes/jobs.js'
 import rootRoutes from '../routes/root.js'
 import simRoutes from '../routes/sim.js'
 import workRoutes from '../routes/work.js'
-import type { Config } from './config.js'
+import { probeRequestsLogged, type Config } from './config.js'
 import { createExecutors } from './executors/index.js'
 import { startWorkerPool, type WorkerPool } from './executors/worker-pool.js'
 import { JobScheduler } from './jobs/job-scheduler.js'
@@ -51,10 +51,29 @@ function loggerOptions (config: Config): FastifyServerOptions['logger'] {
     : { level: config.LOG_LEVEL }
 }
 
+const PROBE_PATHS = new Set(['/healthz', '/readyz', '/metrics'])
+
+/**
+ * Probes and scrapes come every few seconds: their request lines would flood an info log (PROBE_LOG_LEVEL). Decided
+ * per request by path, which costs less than a route log level (pino re-binds every level method of the request's
+ * child logger for that: bench P1).
+ */
+function logController (config: Config): LogController {
+  if (probeRequestsLogged(config)) return new LogController()
+  return new LogController({
+    disableRequestLogging: (request: { url?: string }) => {
+      const url = request.url ?? ''
+      const query = url.indexOf('?')
+      return PROBE_PATHS.has(query < 0 ? url : url.slice(0, query))
+    }
+  })
+}
+
 /** Builds the whole service (used by server.ts and by the tests); it does not listen. */
 export async function buildApp (config: Config): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(config),
+    logController: logController(config),
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
     // Reject unknown properties instead of silently dropping them (Fastify's default removes them).
@@ -65,8 +84,6 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain')
   app.setValidatorCompiler(schemaValidators())
   app.addSchema(ErrorSchema)
-  await app.register(errorHandler, { bodyLimit: config.BODY_LIMIT_BYTES })
-  await app.register(openApi, { version: servicePackage.version })
 
   const upstream = await startUpstream(config)
   const pool = await startWorkerPool(config, app.log)
@@ -90,6 +107,10 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
     ready: true
   }
   app.decorate('lab', lab)
+  // Before any route (the Swagger UI's included): it binds each route's metric labels as the route is registered.
+  await app.register(httpMetrics, { histogram: metrics.http })
+  await app.register(errorHandler, { bodyLimit: config.BODY_LIMIT_BYTES })
+  await app.register(openApi, { version: servicePackage.version })
 
   // Shutdown order: refuse new jobs and cancel the running ones (their executors kill threads and children and
   // remove temp files) before the server closes: server.close() waits for open connections, and an SSE stream or
@@ -110,7 +131,6 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
     await upstream.close()
   })
 
-  await app.register(httpMetrics, { histogram: metrics.http })
   await app.register(rootRoutes)
   await app.register(healthRoutes)
   await app.register(jobRoutes)

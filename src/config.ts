@@ -101,3 +101,8 @@ export function testConfig (overrides: Partial<Record<keyof Config, unknown>> = 
 export function probeLogLevel (config: Config): LogLevel {
   return LEVEL_RANK[config.PROBE_LOG_LEVEL] >= LEVEL_RANK[config.LOG_LEVEL] ? config.PROBE_LOG_LEVEL : config.LOG_LEVEL
 }
+
+/** Whether Fastify's request lines (logged at info) show for probe and scrape requests. */
+export function probeRequestsLogged (config: Config): boolean {
+  return LEVEL_RANK[probeLogLevel(config)] <= LEVEL_RANK.info
+}

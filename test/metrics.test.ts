@@ -52,11 +52,15 @@ test('cancelled jobs count by outcome; HTTP requests count by route pattern and 
   for (let i = 0; i < 3; i++) await app.inject({ method: 'GET', url: '/healthz' })
   await app.inject({ method: 'GET', url: '/jobs/nope' })
   await app.inject({ method: 'GET', url: '/no/such/route' })
+  await app.inject({ method: 'HEAD', url: '/healthz' }) // Fastify's automatic HEAD route
+  await app.inject({ method: 'GET', url: '/docs/json' }) // registered by a plugin (Swagger), not by our routes
   const samples = await scrape(app)
   assert.equal(valueOf(samples, 'conclab_jobs_total', { mode: 'async', workload: 'db', outcome: 'cancelled' }), 1)
   assert.equal(valueOf(samples, 'conclab_http_request_duration_seconds_count', { method: 'GET', route: '/healthz', status_class: '2xx' }), 3)
   assert.equal(valueOf(samples, 'conclab_http_request_duration_seconds_count', { method: 'GET', route: '/jobs/:id', status_class: '4xx' }), 1)
   assert.equal(valueOf(samples, 'conclab_http_request_duration_seconds_count', { route: 'unmatched' }), 1)
+  assert.equal(valueOf(samples, 'conclab_http_request_duration_seconds_count', { method: 'HEAD', route: '/healthz', status_class: '2xx' }), 1)
+  assert.equal(valueOf(samples, 'conclab_http_request_duration_seconds_count', { method: 'GET', route: '/docs/json', status_class: '2xx' }), 1)
   // Sub-millisecond buckets exist, so fast routes are resolved.
   assert.ok(samples.some((sample) => sample.name === 'conclab_http_request_duration_seconds_bucket' && sample.labels.le === '0.0005'))
   assert.ok(!samples.some((sample) => Object.values(sample.labels).includes(id)), 'no job id in any label')
