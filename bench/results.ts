@@ -20,6 +20,7 @@ export interface RunResults {
 function format (value: number | null): string {
   if (value === null || !Number.isFinite(value)) return '—'
   const magnitude = Math.abs(value)
+  if (Number.isInteger(value)) return value.toLocaleString('en-US')
   if (magnitude >= 1000) return Math.round(value).toLocaleString('en-US')
   if (magnitude >= 100) return value.toFixed(0)
   if (magnitude >= 10) return value.toFixed(1)
@@ -76,6 +77,14 @@ export function markdown (results: RunResults, date: string): string {
   ].join('\n').trimEnd() + '\n'
 }
 
+/** Re-renders bench/results/latest.json (e.g. after a change to the Markdown layout) without running anything. */
+export async function renderLatest (): Promise<void> {
+  const json = JSON.parse(await readFile(new URL('latest.json', resultsDir), 'utf8')) as RunResults & { date: string }
+  const md = markdown(json, json.date)
+  await writeFile(new URL('latest.md', resultsDir), md)
+  if (json.complete && !json.quick && json.failures.length === 0) await refreshBenchmarksFile(md)
+}
+
 /** Writes the files and returns the terminal table. */
 export async function writeResults (results: RunResults): Promise<string> {
   const date = new Date().toISOString()
@@ -97,7 +106,7 @@ export async function writeResults (results: RunResults): Promise<string> {
   return `${textTable(rows(results.measures))}\n\n${machineLine()}; ${results.durationSec.toFixed(0)} s; written to bench/results/${name}.json and .md`
 }
 
-async function refreshBenchmarksFile (md: string): Promise<void> {
+export async function refreshBenchmarksFile (md: string): Promise<void> {
   const text = await readFile(benchmarksFile, 'utf8')
   const start = text.indexOf(START)
   const end = text.indexOf(END)

@@ -8,14 +8,21 @@ import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import type { Benchmark, Measure } from './benchmark.js'
 import { benchmarks } from './benchmarks.js'
-import { writeResults } from './results.js'
+import { renderLatest, writeResults } from './results.js'
 
 const { values } = parseArgs({
   options: {
     only: { type: 'string' },
-    quick: { type: 'boolean', default: false }
+    quick: { type: 'boolean', default: false },
+    render: { type: 'boolean', default: false }
   }
 })
+
+if (values.render) {
+  await renderLatest()
+  console.log('re-rendered bench/results/latest.md and BENCHMARKS.md from bench/results/latest.json')
+  process.exit(0)
+}
 
 const wanted = values.only?.split(',').map((id) => id.trim().toUpperCase())
 const unknown = wanted?.filter((id) => !benchmarks.some((benchmark) => benchmark.id === id)) ?? []
