@@ -6,24 +6,8 @@
 import type { Benchmark, Measure } from './benchmark.js'
 import { median, pairedRatio } from './benchmark.js'
 import { load, type LoadResult } from './http-load.js'
+import { cancelJob, startRunningJob } from './service-client.js'
 import { startService } from './service-process.js'
-
-async function submit (url: string, spec: Record<string, unknown>): Promise<string> {
-  const response = await fetch(`${url}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) })
-  const body = await response.json() as { id: string }
-  if (response.status !== 202) throw new Error(`POST /jobs answered ${response.status}: ${JSON.stringify(body)}`)
-  // Wait until it runs (the pool or the event loop is busy), not merely queued.
-  for (;;) {
-    const job = await (await fetch(`${url}/jobs/${body.id}`)).json() as { status: string }
-    if (job.status === 'running') return body.id
-    if (job.status !== 'queued') throw new Error(`job ${body.id} is ${job.status} before the load started`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
-
-async function cancel (url: string, id: string): Promise<void> {
-  await (await fetch(`${url}/jobs/${id}`, { method: 'DELETE' })).arrayBuffer()
-}
 
 export const p6: Benchmark = {
   id: 'P6',
@@ -37,11 +21,11 @@ export const p6: Benchmark = {
     const cpuJob = (mode: string) => ({ workload: 'hash', mode, tasks: 1_000_000, concurrency: mode === 'inline' ? 1 : cores, params: { bytes: 1024 * 1024, rounds: 2 } })
     const healthz = () => load({ url: `${service.url}/healthz`, connections: 10, durationSec, overallRate: rate })
     const underJob = async (mode: string): Promise<LoadResult> => {
-      const id = await submit(service.url, cpuJob(mode))
+      const id = await startRunningJob(service.url, cpuJob(mode))
       try {
         return await healthz()
       } finally {
-        await cancel(service.url, id)
+        await cancelJob(service.url, id)
       }
     }
     try {

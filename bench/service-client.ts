@@ -21,6 +21,24 @@ export async function runJob (url: string, spec: Record<string, unknown>): Promi
   return body.report
 }
 
+/** POST /jobs (no wait) and the job's id once it runs — not merely queued. */
+export async function startRunningJob (url: string, spec: Record<string, unknown>): Promise<string> {
+  const response = await fetch(`${url}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) })
+  const body = await response.json() as { id: string }
+  if (response.status !== 202) throw new Error(`POST /jobs answered ${response.status}: ${JSON.stringify(body)}`)
+  for (;;) {
+    const job = await (await fetch(`${url}/jobs/${body.id}`)).json() as { status: string }
+    if (job.status === 'running') return body.id
+    if (job.status !== 'queued') throw new Error(`job ${body.id} is ${job.status} before the load started`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+/** DELETE /jobs/:id. */
+export async function cancelJob (url: string, id: string): Promise<void> {
+  await (await fetch(`${url}/jobs/${id}`, { method: 'DELETE' })).arrayBuffer()
+}
+
 /** Milliseconds one GET takes, with its body read. */
 export async function timeGet (url: string): Promise<number> {
   const started = performance.now()

@@ -97,12 +97,10 @@ export function testConfig (overrides: Partial<Record<keyof Config, unknown>> = 
   return loadConfig({ LOG_LEVEL: 'silent', PORT: 0, ...overrides }, {})
 }
 
-/** The level for probe and scrape routes: PROBE_LOG_LEVEL, or LOG_LEVEL where that is quieter. */
-export function probeLogLevel (config: Config): LogLevel {
-  return LEVEL_RANK[config.PROBE_LOG_LEVEL] >= LEVEL_RANK[config.LOG_LEVEL] ? config.PROBE_LOG_LEVEL : config.LOG_LEVEL
-}
-
-/** Whether Fastify's request lines (logged at info) show for probe and scrape requests. */
+/**
+ * Whether Fastify's request lines (logged at info) show for probe and scrape requests: only when both
+ * PROBE_LOG_LEVEL and LOG_LEVEL let info through.
+ */
 export function probeRequestsLogged (config: Config): boolean {
-  return LEVEL_RANK[probeLogLevel(config)] <= LEVEL_RANK.info
+  return Math.max(LEVEL_RANK[config.PROBE_LOG_LEVEL], LEVEL_RANK[config.LOG_LEVEL]) <= LEVEL_RANK.info
 }

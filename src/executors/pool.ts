@@ -22,8 +22,8 @@ export function poolExecutor (pool: WorkerPool): Executor {
     const lanes = Math.min(plan.concurrency, Math.ceil(plan.tasks / (plan.batch === 'auto' ? 1 : plan.batch)))
     const sizer = new BatchSizer({ setting: plan.batch, lanes, targetMs: plan.autoBatchMs, maxBatch: plan.maxBatch })
     const abortable = pool.tasksPerThread === 1
-    // The stop cell only where the signal cannot be used: a SharedArrayBuffer in every dispatch message costs the
-    // receiving thread a new buffer object each time (bench P2: ≈ 10 % of tiny-task throughput).
+    // The stop cell only where the signal cannot be used: a SharedArrayBuffer in a dispatch message makes the
+    // receiving thread build a new buffer object for it, on every dispatch.
     const stop = abortable ? undefined : new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT)
     const onAbort = () => { if (stop) Atomics.store(new Int32Array(stop), 0, 1) }
     plan.signal.addEventListener('abort', onAbort, { once: true })
