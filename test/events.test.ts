@@ -252,3 +252,28 @@ test('GET /jobs/:id with Accept: text/plain gives an aligned table, with text/cs
   assert.equal(Number(value('report.tasksPerSec')), report.tasksPerSec)
   assert.equal(Number(value('progress.done')), 6)
 })
+
+test('POST /jobs?wait=true answers the finished job in the format Accept asks for: table, CSV or JSON', async (t) => {
+  const { url } = await listenTestApp(t)
+  const spec = { workload: 'hash', mode: 'pool', tasks: 4, concurrency: 2, params: { rounds: 1 } }
+  const text = await request(url).post('/jobs?wait=true').set('accept', 'text/plain').send(spec).timeout(HTTP_TIMEOUT_MS)
+  assert.equal(text.status, 200)
+  assert.match(String(text.headers['content-type']), /^text\/plain/)
+  assert.match(text.text, /^status\s+succeeded$/m)
+  assert.match(text.text, /^spec\s+workload=hash mode=pool tasks=4 concurrency=2 batch=auto/m)
+  assert.match(text.text, /^throughput\s+[\d.]+ tasks\/s/m)
+  const csv = await request(url).post('/jobs?wait=true').set('accept', 'text/csv').send(spec).buffer(true).parse((res, done) => {
+    let body = ''
+    res.on('data', (chunk: Buffer) => { body += chunk.toString() })
+    res.on('end', () => done(null, body))
+  }).timeout(HTTP_TIMEOUT_MS)
+  assert.equal(csv.status, 200)
+  assert.match(String(csv.headers['content-type']), /^text\/csv/)
+  const rows = parseCsv(csv.body as string)
+  assert.equal(rows.length, 2)
+  assert.equal(rows[1]![rows[0]!.indexOf('status')], 'succeeded')
+  const json = await request(url).post('/jobs?wait=true').send(spec).timeout(HTTP_TIMEOUT_MS)
+  assert.equal(json.status, 200)
+  assert.equal(json.body.status, 'succeeded')
+  assert.equal(json.body.report.tasks.done, 4)
+})
