@@ -1,6 +1,6 @@
 /** The few calls the benchmarks make to a running service, over real HTTP (what a user's curl does). */
 import type { JobView } from '../src/jobs/job.js'
-import type { Report } from '../src/jobs/report-schema.js'
+import type { Report } from '../src/measure/report-schema.js'
 
 export type { Report }
 

@@ -1,12 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { liveWorkers } from '../src/executors/live-workers.js'
 
 const Status = Type.Object({
   status: Type.String(),
   pool: Type.Optional(Type.Object({ threads: Type.Integer(), queued: Type.Integer() })),
   jobs: Type.Optional(Type.Object({ running: Type.Integer(), queued: Type.Integer() })),
-  workers: Type.Optional(Type.Object({ threads: Type.Integer(), processes: Type.Integer() }, { description: 'live threads and child processes of jobs' }))
+  workers: Type.Optional(Type.Record(Type.String(), Type.Integer(), { description: 'live threads or child processes of each mode that starts its own (pool: its ready threads)' }))
 })
 
 /** Liveness (the process answers) and readiness (the pool is warm and the service is not shutting down). */
@@ -14,12 +13,12 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/healthz', { schema: { summary: 'Liveness', response: { 200: Status } } }, async () => ({ status: 'ok' }))
 
   app.get('/readyz', { schema: { summary: 'Readiness', response: { 200: Status, 503: Status } } }, async (_request, reply) => {
-    const { pool, scheduler, ready } = app.lab
+    const { pool, scheduler, ready, modes, runner } = app.lab
     const body = {
       status: ready && scheduler.accepting ? 'ready' : 'not ready',
       pool: { threads: pool.readyThreads, queued: pool.queueSize },
       jobs: { running: scheduler.runningCount, queued: scheduler.queuedCount },
-      workers: { ...liveWorkers }
+      workers: Object.fromEntries(modes.all.flatMap((mode) => mode.liveWorkers ? [[mode.name, mode.liveWorkers(runner.runtime)]] : []))
     }
     return reply.code(body.status === 'ready' ? 200 : 503).send(body)
   })

@@ -1,52 +1,32 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { InvalidField } from '../src/errors.js'
+import { sendFormatted, type TextFormats } from '../src/formatted-reply.js'
 import { JOB_STATUSES, JobViewSchema, type JobView } from '../src/jobs/job.js'
 import { jobAsCsv, jobAsTable } from '../src/jobs/job-formats.js'
-import { checkJobSpec, jobSpecSchema, withParamDefaults, type JobSpec } from '../src/jobs/job-spec.js'
 import { StringEnum } from '../src/schema-helpers.js'
 
 const ErrorRef = { $ref: 'Error#' }
-
-/** A job as the client asked for it: an aligned table (Accept: text/plain), CSV (text/csv), or JSON. */
-function sendJob (request: FastifyRequest, reply: FastifyReply, view: JobView, statusCode: number) {
-  const accept = request.headers.accept ?? ''
-  reply.code(statusCode)
-  if (accept.includes('text/csv')) return reply.type('text/csv; charset=utf-8').send(jobAsCsv(view))
-  if (accept.includes('text/plain')) return reply.type('text/plain; charset=utf-8').send(jobAsTable(view))
-  return reply.send(view)
-}
+const jobFormats: TextFormats<JobView> = { csv: jobAsCsv, table: jobAsTable }
 const IdParams = Type.Object({ id: Type.String({ description: 'job id' }) })
 
 /** Jobs: submit, list, read (JSON, text table, CSV), cancel. */
 const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { config, scheduler, paramsSchemas } = app.lab
-  const SpecSchema = jobSpecSchema(config, paramsSchemas)
+  const { config, scheduler, specs } = app.lab
 
   app.post('/jobs', {
     schema: {
       summary: 'Submit a job',
       description: 'Queues a job (FIFO, MAX_RUNNING_JOBS at a time). `?wait=true` answers 200 with the finished job: JSON, or an aligned table with Accept: text/plain, or CSV with Accept: text/csv.',
-      body: SpecSchema,
+      body: specs.schema,
       querystring: Type.Object({ wait: Type.Boolean({ default: false, description: 'answer when the job has ended' }) }, { additionalProperties: false }),
       response: { 200: JobViewSchema, 202: JobViewSchema, 400: ErrorRef, 413: ErrorRef, 415: ErrorRef, 429: ErrorRef, 503: ErrorRef }
     }
   }, async (request, reply) => {
-    const spec = request.body as JobSpec
-    const problem = checkJobSpec(spec, config)
-    if (problem) throw new InvalidField(problem)
-    let job
-    try {
-      job = scheduler.submit(withParamDefaults(spec, paramsSchemas))
-    } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 429) reply.header('retry-after', scheduler.retryAfterSeconds())
-      throw error
-    }
+    const job = scheduler.submit(specs.normalize(request.body))
     reply.header('location', `/jobs/${job.id}`)
     if (!request.query.wait) return reply.code(202).send(job.view())
     await job.ended()
-    return sendJob(request, reply, job.view(), 200)
+    return sendFormatted(request, reply, job.view(), jobFormats)
   })
 
   app.get('/jobs', {
@@ -67,7 +47,7 @@ const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: JobViewSchema, 404: ErrorRef }
     }
   }, async (request, reply) => {
-    return sendJob(request, reply, scheduler.get(request.params.id).view(), 200)
+    return sendFormatted(request, reply, scheduler.get(request.params.id).view(), jobFormats)
   })
 
   app.delete('/jobs/:id', {

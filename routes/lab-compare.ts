@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { planComparison, runComparison } from '../src/labs/compare.js'
 import { compareBodySchema, ComparisonSchema, type CompareBody } from '../src/labs/compare-schema.js'
 import { comparisonAsCsv, comparisonAsTable } from '../src/labs/compare-table.js'
+import { sendFormatted } from '../src/formatted-reply.js'
 
 const ErrorRef = { $ref: 'Error#' }
 
@@ -12,7 +13,7 @@ const ErrorRef = { $ref: 'Error#' }
  * (each bounded by `timeoutMs`); if the client goes away, the running job is cancelled and no more are started.
  */
 const compareRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { config, scheduler, paramsSchemas } = app.lab
+  const { scheduler, specs } = app.lab
   const cores = availableParallelism()
 
   app.post('/experiments/compare', {
@@ -21,7 +22,7 @@ const compareRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'Runs one job per (mode, concurrency) one after another, plus inline at concurrency 1 first as the ' +
         'baseline, and answers speedup, efficiency, Karp–Flatt serial fraction, CPU and start-up per run when all ' +
         'have ended. JSON, or an aligned table with Accept: text/plain, or CSV with Accept: text/csv.',
-      body: compareBodySchema(config, paramsSchemas, cores),
+      body: compareBodySchema(specs, cores),
       response: { 200: ComparisonSchema, 400: ErrorRef, 413: ErrorRef, 415: ErrorRef, 429: ErrorRef, 503: ErrorRef }
     }
   }, async (request, reply) => {
@@ -31,7 +32,7 @@ const compareRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const onClose = () => {
       if (!reply.raw.writableEnded) disconnected.abort()
     }
-    const context = { config, paramsSchemas, cores, scheduler }
+    const context = { specs, cores, scheduler }
     const plan = planComparison(request.body as CompareBody, context)
     const timeoutMs = plan.runs[0]!.spec.timeoutMs
     // Each run is bounded by timeoutMs once it runs; the log says how long the request may wait at most.
@@ -42,9 +43,6 @@ const compareRoutes: FastifyPluginAsyncTypebox = async (app) => {
     let comparison
     try {
       comparison = await runComparison(plan, context, disconnected.signal)
-    } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 429) reply.header('retry-after', scheduler.retryAfterSeconds())
-      throw error
     } finally {
       reply.raw.off('close', onClose)
     }
@@ -53,10 +51,7 @@ const compareRoutes: FastifyPluginAsyncTypebox = async (app) => {
     } else {
       request.log.info({ rows: comparison.rows.length, elapsedMs: comparison.elapsedMs }, 'compare: finished')
     }
-    const accept = request.headers.accept ?? ''
-    if (accept.includes('text/csv')) return reply.type('text/csv; charset=utf-8').send(comparisonAsCsv(comparison))
-    if (accept.includes('text/plain')) return reply.type('text/plain; charset=utf-8').send(comparisonAsTable(comparison))
-    return comparison
+    return sendFormatted(request, reply, comparison, { csv: comparisonAsCsv, table: comparisonAsTable })
   })
 }
 

@@ -1,34 +1,29 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { Default } from 'typebox/value'
 import { InvalidField } from '../src/errors.js'
-import type { JobContext } from '../src/executors/messages.js'
+import { paramsByWorkload } from '../src/jobs/job-spec-schema.js'
+import { runSingleTask } from '../src/jobs/run-single-task.js'
 import { TIMER_STATES, TimerRegistry, TimerViewSchema, type RunTimerTask, type TimerSpec } from '../src/labs/timers.js'
 import { StringEnum } from '../src/schema-helpers.js'
-import { WORKLOAD_NAMES, workloads } from '../src/workloads/index.js'
+import { WORKLOAD_NAMES } from '../src/workloads/index.js'
 
 const ErrorRef = { $ref: 'Error#' }
 const IdParams = Type.Object({ id: Type.String({ description: 'timer id' }) })
+
+/** A fire's task runs in the warm pool, never on the event loop (a hash task may take seconds). */
+const TIMER_TASK_MODE = 'pool'
+const FROM_TASK = { at: 'body/task', paramsAt: 'body/task/params' }
 
 /**
  * /timers — the seed's cancellable (and re-arming) threading.Timer. The registry lives and dies with this plugin:
  * every live timer is cancelled when the app closes.
  */
 const timerRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { config, pool, upstreamUrl, paramsSchemas } = app.lab
+  const { config, specs, runner } = app.lab
 
-  // A fire's task runs on the warm pool, never on the event loop (a hash task may take seconds).
-  const runTask: RunTimerTask = async (task, fire, timerId) => {
-    const prepared = await workloads[task.workload].prepare?.(task.params, `timer-${timerId}-${fire}`)
-    try {
-      const job: JobContext = { jobId: `timer-${timerId}`, workload: task.workload, params: task.params, seed: 1, shared: prepared?.shared, upstreamUrl }
-      const [outcome] = await pool.run({ job, indices: [fire - 1] })
-      if (!outcome) throw new Error('the pool answered no outcome')
-      return outcome
-    } finally {
-      await prepared?.cleanup()
-    }
-  }
+  // Checked and completed once, when the timer is made; each fire runs it as task number fire − 1.
+  const runTask: RunTimerTask = (task, fire, timerId) =>
+    runSingleTask(runner, task.spec, { id: `timer-${timerId}-${fire}`, source: 'timer', indexOffset: fire - 1 })
   const registry = new TimerRegistry({ maxTimers: config.MAX_TIMERS, runTask })
   // preClose stops fires while the server drains its connections; onClose is the guarantee.
   app.addHook('preClose', async () => { registry.close() })
@@ -41,10 +36,7 @@ const timerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, {
     additionalProperties: false,
     description: 'optional: one task run at each fire; without it a fire only records its time',
-    allOf: WORKLOAD_NAMES.map((name) => ({
-      if: { properties: { workload: { const: name } }, required: ['workload'] },
-      then: { properties: { params: paramsSchemas[name] } }
-    }))
+    allOf: paramsByWorkload(specs.paramsSchemas)
   })
   const CreateSchema = Type.Object({
     delayMs: ms(0, 'ms before the first fire (MAX_TIMER_DELAY_MS)'),
@@ -66,9 +58,8 @@ const timerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const spec: TimerSpec = { delayMs, count }
     if (intervalMs !== undefined) spec.intervalMs = intervalMs
     if (task) {
-      const problem = workloads[task.workload].checkParams?.(task.params, 'body/task/params', { config, concurrency: 1 })
-      if (problem) throw new InvalidField(problem)
-      spec.task = { workload: task.workload, params: Default(paramsSchemas[task.workload], structuredClone(task.params)) as Record<string, unknown> }
+      const taskSpec = specs.normalize({ workload: task.workload, mode: TIMER_TASK_MODE, tasks: 1, concurrency: 1, params: task.params, seed: 1 }, FROM_TASK)
+      spec.task = { workload: taskSpec.workload, params: taskSpec.params as Record<string, unknown>, spec: taskSpec }
     }
     const timer = registry.create(spec)
     return reply.code(201).header('location', `/timers/${timer.id}`).send(timer)

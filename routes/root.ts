@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { MODES } from '../src/executors/executor.js'
 import { machineInfo } from '../src/measure/environment.js'
 import { WORKLOAD_NAMES, workloads } from '../src/workloads/index.js'
 
@@ -14,6 +13,7 @@ const InfoSchema = Type.Object({
   cgroupCpuQuota: Type.Union([Type.Number(), Type.Null()]),
   poolSize: Type.Integer(),
   modes: Type.Array(Type.String()),
+  modeDescriptions: Type.Record(Type.String(), Type.String(), { description: 'where each mode runs its tasks' }),
   workloads: Type.Record(Type.String(), Type.String()),
   limits: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String()])),
   links: Type.Record(Type.String(), Type.String())
@@ -21,15 +21,16 @@ const InfoSchema = Type.Object({
 
 /** GET / — what this service is, the machine it runs on, its limits and where to go next. */
 const rootRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { config } = app.lab
-  const limits = Object.fromEntries(Object.entries(config).filter(([key]) =>
-    /^(MAX_|DEFAULT_|SIM_|POOL_|BODY_|INLINE_|PROGRESS_)/.test(key)))
+  const { config, modes } = app.lab
+  // Every numeric setting is a limit or a timing a user may need to know (PORT is where they already are).
+  const limits = Object.fromEntries(Object.entries(config).filter(([key, value]) => typeof value === 'number' && key !== 'PORT'))
   app.get('/', { schema: { summary: 'Service info', response: { 200: InfoSchema } } }, async () => ({
     name: 'concurrency-lab',
     version: app.lab.version,
     ...machineInfo(),
     poolSize: config.POOL_SIZE,
-    modes: [...MODES],
+    modes: modes.names,
+    modeDescriptions: Object.fromEntries(modes.all.map((mode) => [mode.name, mode.description])),
     workloads: Object.fromEntries(WORKLOAD_NAMES.map((name) => [name, workloads[name].summary])),
     limits,
     links: { docs: '/docs', openapi: '/docs/json', jobs: '/jobs', health: '/healthz', ready: '/readyz' }

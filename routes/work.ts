@@ -1,12 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type, type TSchema } from 'typebox'
-import { InvalidField, UnknownWorkload } from '../src/errors.js'
-import type { JobContext, TaskOutcome } from '../src/executors/messages.js'
-import { runTask } from '../src/executors/run-task.js'
+import { UnknownWorkload } from '../src/errors.js'
+import { runSingleTask } from '../src/jobs/run-single-task.js'
 import { StringEnum } from '../src/schema-helpers.js'
-import { WORKLOAD_NAMES, workloads, type WorkloadName } from '../src/workloads/index.js'
-
-const WORK_MODES = ['inline', 'async', 'pool'] as const
+import { WORKLOAD_NAMES, workloads } from '../src/workloads/index.js'
 
 const WorkResult = Type.Object({
   workload: Type.String(),
@@ -20,19 +17,23 @@ const WorkResult = Type.Object({
   worker: Type.String()
 })
 
+const FROM_QUERY = { at: 'querystring', paramsAt: 'querystring' }
+
 /**
- * GET /work/<workload>?mode=inline|async|pool&<params> — exactly one task per request, for autocannon: CPU work
- * inline stalls every request while the pool keeps the server responsive. (inline and async both run the single
- * task on the event loop; they differ only within a job.) A task that fails answers 502 with ok: false and its error.
+ * GET /work/<workload>?mode=<a single-task mode>&<params> — exactly one task per request, for autocannon: CPU work
+ * inline stalls every request while the pool keeps the server responsive. The task runs through the mode's own
+ * executor (so it is counted in the task metrics, source "work"); the modes offered are those whose definition
+ * says `singleTask`. A task that fails answers 502 with ok: false and its error.
  */
 const workRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { config, pool, upstreamUrl, paramsSchemas } = app.lab
+  const { specs, runner, modes } = app.lab
+  const [defaultMode] = modes.singleTaskNames
 
   for (const name of WORKLOAD_NAMES) {
     const workload = workloads[name]
-    const paramsSchema = paramsSchemas[name] as TSchema & { properties: Record<string, TSchema> }
+    const paramsSchema = specs.paramsSchemas[name] as TSchema & { properties: Record<string, TSchema> }
     const querystring = Type.Object({
-      mode: StringEnum(WORK_MODES, { default: 'inline', description: 'where the task runs' }),
+      mode: StringEnum(modes.singleTaskNames, { default: defaultMode, description: 'where the task runs' }),
       seed: Type.Integer({ minimum: 0, maximum: 4_294_967_295, default: 1 }),
       ...paramsSchema.properties
     }, { additionalProperties: false })
@@ -44,20 +45,10 @@ const workRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: WorkResult, 400: { $ref: 'Error#' }, 502: WorkResult }
       }
     }, async (request, reply) => {
-      const { mode, seed, ...params } = request.query as { mode: typeof WORK_MODES[number], seed: number } & Record<string, unknown>
-      const problem = workload.checkParams?.(params, 'querystring', { config, concurrency: 1 })
-      if (problem) throw new InvalidField(problem)
+      const { mode, seed, ...params } = request.query as { mode: string, seed: number } & Record<string, unknown>
       const started = performance.now()
-      const prepared = await workload.prepare?.(params, `work-${request.id}`)
-      let outcome: TaskOutcome
-      try {
-        const job: JobContext = { jobId: String(request.id), workload: name as WorkloadName, params, seed, shared: prepared?.shared, upstreamUrl }
-        outcome = mode === 'pool'
-          ? (await pool.run({ job, indices: [0] }))[0]!
-          : await runTask(job, 0, 'main')
-      } finally {
-        await prepared?.cleanup()
-      }
+      const spec = specs.normalize({ workload: name, mode, tasks: 1, concurrency: 1, params, seed }, FROM_QUERY)
+      const outcome = await runSingleTask(runner, spec, { id: `work-${request.id}`, source: 'work' })
       const body = { workload: name, mode, ...outcome, totalMs: performance.now() - started }
       return reply.code(outcome.ok ? 200 : 502).send(body)
     })

@@ -1,6 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
-import type { TSchema } from 'typebox'
 import healthRoutes from '../routes/health.js'
 import labRoutes from '../routes/labs.js'
 import metricsRoutes from '../routes/metrics.js'
@@ -10,12 +9,14 @@ import rootRoutes from '../routes/root.js'
 import simRoutes from '../routes/sim.js'
 import workRoutes from '../routes/work.js'
 import { probeRequestsLogged, type Config } from './config.js'
-import { createExecutors } from './executors/index.js'
+import type { ModeDefinition } from './executors/mode-definition.js'
+import { BUILT_IN_MODES, ModeRegistry } from './executors/registry.js'
 import { startWorkerPool, type WorkerPool } from './executors/worker-pool.js'
 import { JobScheduler } from './jobs/job-scheduler.js'
-import { LabMetrics } from './metrics/lab-metrics.js'
+import type { RunnerDeps } from './jobs/runner-deps.js'
+import { SpecService } from './jobs/spec-service.js'
+import { ServiceMetrics } from './metrics/service-metrics.js'
 import { httpMetrics } from './metrics/http-metrics.js'
-import { workloadParamsSchemas } from './jobs/job-spec.js'
 import { errorHandler } from './plugins/error-handler.js'
 import { ErrorSchema } from './plugins/error-schema.js'
 import { schemaValidators } from './plugins/schema-validators.js'
@@ -23,16 +24,19 @@ import { openApi } from './plugins/swagger.js'
 import { servicePackage } from './service-info.js'
 import { startUpstream } from './upstream/upstream-thread.js'
 import { describeSchemaErrors } from './validation-message.js'
-import type { WorkloadName } from './workloads/index.js'
 
 /** The service's shared parts, created once per app and closed with it. */
 export interface Lab {
   config: Config
   pool: WorkerPool
   scheduler: JobScheduler
-  metrics: LabMetrics
+  metrics: ServiceMetrics
   upstreamUrl: string
-  paramsSchemas: Record<WorkloadName, TSchema>
+  modes: ModeRegistry
+  /** validates, cross-checks and completes every spec that runs tasks */
+  specs: SpecService
+  /** what runs tasks needs (the scheduler's runner, and the single-task path of /work and timers) */
+  runner: RunnerDeps
   version: string
   /** false until the pool is warm, and again once shutdown begins */
   ready: boolean
@@ -69,8 +73,13 @@ function logController (config: Config): LogController {
   })
 }
 
+export interface AppOptions {
+  /** the modes this app runs (default: the built-in ones); a test adds one here */
+  modes?: readonly ModeDefinition[]
+}
+
 /** Builds the whole service (used by server.ts and by the tests); it does not listen. */
-export async function buildApp (config: Config): Promise<FastifyInstance> {
+export async function buildApp (config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(config),
     logController: logController(config),
@@ -85,24 +94,30 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
   app.setValidatorCompiler(schemaValidators())
   app.addSchema(ErrorSchema)
 
+  const modes = new ModeRegistry(options.modes ?? BUILT_IN_MODES)
+  const specs = new SpecService(config, modes)
   const upstream = await startUpstream(config)
   const pool = await startWorkerPool(config, app.log)
-  // The hooks run only once jobs do, after `metrics` exists.
-  const scheduler: JobScheduler = new JobScheduler({
+  const runtime = { pool }
+  // The hooks run only once tasks do, after `metrics` exists.
+  const runner: RunnerDeps = {
     config,
-    executors: createExecutors(pool),
+    modes,
+    runtime,
     upstreamUrl: upstream.url,
-    observeTasks: (job, dispatchStartedAt) => metrics.taskObserver(job, dispatchStartedAt),
-    onJobEnd: (job) => metrics.jobEnded(job)
-  })
-  const metrics = new LabMetrics({ scheduler: () => scheduler, pool, version: servicePackage.version })
+    observeTasks: (labels, dispatchStartedAt) => metrics.taskObserver(labels, dispatchStartedAt)
+  }
+  const scheduler: JobScheduler = new JobScheduler({ ...runner, onJobEnd: (job) => metrics.jobEnded(job) })
+  const metrics = new ServiceMetrics({ scheduler: () => scheduler, pool, modes, runtime, version: servicePackage.version })
   const lab: Lab = {
     config,
     pool,
     scheduler,
     metrics,
     upstreamUrl: upstream.url,
-    paramsSchemas: workloadParamsSchemas(config),
+    modes,
+    specs,
+    runner,
     version: servicePackage.version,
     ready: true
   }

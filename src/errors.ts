@@ -9,11 +9,19 @@ export const JobNotFound = createError<[string]>('JOB_NOT_FOUND', "no job with i
 export const JobAlreadyFinished = createError<[string, string]>('JOB_ALREADY_FINISHED', "job '%s' has already %s; only queued or running jobs can be cancelled", 409)
 export const JobQueueFull = createError<[number]>('JOB_QUEUE_FULL', 'the job queue is full (%d jobs waiting, MAX_QUEUED_JOBS); retry later', 429)
 export const InvalidField = createError<[string]>('INVALID_FIELD', '%s', 400)
+/** A spec that fails its schema where no route validated it first: the same code and message as Fastify's own. */
+export const SchemaViolation = createError<[string]>('FST_ERR_VALIDATION', '%s', 400)
 export const UnknownWorkload = createError<[string, string]>('UNKNOWN_WORKLOAD', "workload '%s' is not a workload; use one of: %s", 404)
 export const ShuttingDown = createError('SHUTTING_DOWN', 'the service is shutting down and accepts no new jobs', 503)
 export const BodyTooLarge = createError<[number]>('BODY_TOO_LARGE', 'body is larger than %d bytes (BODY_LIMIT_BYTES)', 413)
 export const BodyNotJson = createError<[string]>('BODY_NOT_JSON', 'body is not valid JSON: %s', 400)
 export const UnsupportedMediaType = createError<[string]>('UNSUPPORTED_MEDIA_TYPE', "content-type '%s' is not supported; send application/json", 415)
+
+/** An error a client should retry later carries how long to wait; the error handler sends it as Retry-After. */
+export interface RetryLater { retryAfterSeconds: number }
+export function withRetryAfter<E extends Error> (error: E, seconds: number): E & RetryLater {
+  return Object.assign(error, { retryAfterSeconds: seconds })
+}
 
 // Labs (issue 4)
 export const LabTimedOut = createError<[string, number, string]>('LAB_TIMED_OUT', '%s did not finish within LAB_MAX_MS (%d ms); its threads were terminated%s', 504)
@@ -22,3 +30,15 @@ export const LabBusy = createError<[string]>('LAB_BUSY', "a %s run is already in
 export const TimerNotFound = createError<[string, number]>('TIMER_NOT_FOUND', "no timer with id '%s' (finished timers are kept up to %d, MAX_TIMERS)", 404)
 export const TimerAlreadyFinished = createError<[string, string]>('TIMER_ALREADY_FINISHED', "timer '%s' is already %s; only a scheduled or repeating timer can be cancelled", 409)
 export const TimerLimit = createError<[number]>('TIMER_LIMIT', '%d timers are live (MAX_TIMERS); cancel one or wait for one to finish', 429)
+
+/**
+ * How a job can end other than succeeded, as `job.error` (not HTTP errors: reading the job answers 200). Stable codes,
+ * one place, like the table above.
+ */
+export interface JobError { code: string, message: string }
+export const JobErrors = {
+  cancelled: (message: string): JobError => ({ code: 'JOB_CANCELLED', message }),
+  timeout: (timeoutMs: number): JobError => ({ code: 'JOB_TIMEOUT', message: `the job ran longer than timeoutMs (${timeoutMs} ms)` }),
+  workersDied: (message: string): JobError => ({ code: 'JOB_WORKERS_DIED', message }),
+  internal: (message: string): JobError => ({ code: 'JOB_INTERNAL_ERROR', message })
+}

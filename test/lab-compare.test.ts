@@ -3,8 +3,9 @@ import { availableParallelism } from 'node:os'
 import { test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import type { Comparison, CompareRow } from '../src/labs/compare-schema.js'
-import { jobSpecSchema } from '../src/jobs/job-spec.js'
-import { karpFlatt, workersOf } from '../src/labs/compare.js'
+import { testConfig } from '../src/config.js'
+import { ModeRegistry } from '../src/executors/registry.js'
+import { karpFlatt } from '../src/labs/compare.js'
 import { buildTestApp, listenTestApp, waitFor } from './support/app.js'
 import { parseCsv } from './support/csv.js'
 
@@ -59,7 +60,7 @@ test('every mode at 1 and 2: one row per combination asked, the rest skipped wit
   for (const row of comparison.rows) {
     assert.equal(row.status, 'succeeded', `${row.mode} at ${row.concurrency}: ${JSON.stringify(row.error)}`)
     assertSpeedupConsistent(comparison, row)
-    assert.equal(row.workers, workersOf(row.mode, row.concurrency, comparison.poolSize))
+    assert.equal(row.workers, app.lab.modes.get(row.mode).workersFor(row.concurrency, app.lab.config))
     assert.ok(Math.abs(row.efficiency! - row.speedup! / row.workers) <= 1e-3)
     assert.ok(Math.abs(row.efficiencyPerCore! - row.speedup! / cores) <= 1e-3)
     assert.ok(row.tasksPerSec! > 0 && row.cpuUtilization !== null && row.coresUsed !== null && row.startupMs !== null)
@@ -212,7 +213,7 @@ test('a client that disconnects cancels the running job and no further runs star
 
 test('gil and switchIntervalMs reach every run when the job spec has them', async (t) => {
   const app = await buildTestApp(t)
-  if (!('gil' in jobSpecSchema(app.lab.config, app.lab.paramsSchemas).properties)) return t.skip('jobs have no gil field')
+  if (!('gil' in app.lab.specs.schema.properties)) return t.skip('jobs have no gil field')
   const comparison = await compareJson(app, { ...cpuBound, tasks: 4, gil: true, switchIntervalMs: 2, modes: ['threads'], concurrency: [2] })
   assert.equal(comparison.rows.length, 2)
   for (const row of comparison.rows) {
@@ -226,12 +227,14 @@ test('gil and switchIntervalMs reach every run when the job spec has them', asyn
 })
 
 test('workers and the Karp–Flatt serial fraction', () => {
-  assert.equal(workersOf('threads', 4, 2), 4)
-  assert.equal(workersOf('processes', 3, 2), 3)
-  assert.equal(workersOf('pool', 4, 2), 2)
-  assert.equal(workersOf('pool', 1, 2), 1)
-  assert.equal(workersOf('async', 16, 2), 1)
-  assert.equal(workersOf('inline', 1, 2), 1)
+  const config = testConfig({ POOL_SIZE: 2 })
+  const workersOf = (mode: string, concurrency: number) => new ModeRegistry().get(mode).workersFor(concurrency, config)
+  assert.equal(workersOf('threads', 4), 4)
+  assert.equal(workersOf('processes', 3), 3)
+  assert.equal(workersOf('pool', 4), 2)
+  assert.equal(workersOf('pool', 1), 1)
+  assert.equal(workersOf('async', 16), 1)
+  assert.equal(workersOf('inline', 1), 1)
   assert.equal(karpFlatt(2, 2), 0) // perfect scaling: nothing serial
   assert.equal(karpFlatt(1, 2), 1) // no gain: all serial
   assert.ok(Math.abs(karpFlatt(3, 4)! - 1 / 9) < 1e-12) // (1/3 − 1/4) / (3/4)

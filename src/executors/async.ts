@@ -1,22 +1,34 @@
 import { eventLoopTurns } from './event-loop-turn.js'
-import type { Executor } from './executor.js'
+import type { ModeDefinition } from './mode-definition.js'
 import { raceAbort } from './race-abort.js'
 import { runTask } from './run-task.js'
 import { TaskCursor } from './task-cursor.js'
 
 /** async: up to `concurrency` tasks in flight on the main event loop — I/O concurrency without threads. */
-export const runAsync: Executor = async (plan) => {
-  const cursor = new TaskCursor(plan.tasks)
-  const turn = eventLoopTurns(plan.yieldEveryMs)
-  async function lane (): Promise<void> {
-    while (!plan.signal.aborted) {
-      const [index] = cursor.take(1)
-      if (index === undefined) return
-      plan.onOutcomes([await runTask(plan.job, index, 'main', plan.signal)])
-      await turn()
+export const asyncMode: ModeDefinition = {
+  name: 'async',
+  description: 'up to concurrency tasks in flight on the main event loop: I/O concurrency without threads',
+  concurrencyMeans: 'tasks in flight (MAX_CONCURRENCY)',
+  batches: false,
+  allowsCrashInjection: false,
+  allowsBlockingDriver: true,
+  mainThread: true,
+  singleTask: true,
+  concurrencyLimit: (config) => ({ max: config.MAX_CONCURRENCY, variable: 'MAX_CONCURRENCY' }),
+  workersFor: () => 1,
+  async run (plan) {
+    const cursor = new TaskCursor(plan.tasks)
+    const turn = eventLoopTurns(plan.yieldEveryMs)
+    async function lane (): Promise<void> {
+      while (!plan.signal.aborted) {
+        const [index] = cursor.take(1)
+        if (index === undefined) return
+        plan.onOutcomes([await runTask(plan.job, index, 'main', plan.signal)])
+        await turn()
+      }
     }
+    const lanes = Array.from({ length: Math.min(plan.concurrency, plan.tasks) }, lane)
+    await raceAbort(Promise.all(lanes).then(() => {}), plan.signal)
+    return { startupMs: 0, teardownMs: 0, workerDeaths: 0 }
   }
-  const lanes = Array.from({ length: Math.min(plan.concurrency, plan.tasks) }, lane)
-  await raceAbort(Promise.all(lanes).then(() => {}), plan.signal)
-  return { startupMs: 0, teardownMs: 0, workerDeaths: 0 }
 }

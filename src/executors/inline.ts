@@ -1,17 +1,29 @@
 import { eventLoopTurns } from './event-loop-turn.js'
-import type { Executor } from './executor.js'
+import type { ModeDefinition } from './mode-definition.js'
 import { raceAbort } from './race-abort.js'
 import { runTask } from './run-task.js'
 
 /** inline: one task after another on the main thread — the baseline, and CPU work blocks the server. */
-export const runInline: Executor = async (plan) => {
-  const turn = eventLoopTurns(plan.yieldEveryMs)
-  const work = async () => {
-    for (let index = 0; index < plan.tasks && !plan.signal.aborted; index++) {
-      plan.onOutcomes([await runTask(plan.job, index, 'main', plan.signal)])
-      await turn()
+export const inlineMode: ModeDefinition = {
+  name: 'inline',
+  description: 'one task after another on the main thread: the baseline; CPU work blocks the server',
+  concurrencyMeans: '1',
+  batches: false,
+  allowsCrashInjection: false,
+  allowsBlockingDriver: true,
+  mainThread: true,
+  singleTask: true,
+  concurrencyLimit: () => ({ max: 1, variable: 'inline runs one task at a time' }),
+  workersFor: () => 1,
+  async run (plan) {
+    const turn = eventLoopTurns(plan.yieldEveryMs)
+    const work = async () => {
+      for (let index = 0; index < plan.tasks && !plan.signal.aborted; index++) {
+        plan.onOutcomes([await runTask(plan.job, index, 'main', plan.signal)])
+        await turn()
+      }
     }
+    await raceAbort(work(), plan.signal)
+    return { startupMs: 0, teardownMs: 0, workerDeaths: 0 }
   }
-  await raceAbort(work(), plan.signal)
-  return { startupMs: 0, teardownMs: 0, workerDeaths: 0 }
 }

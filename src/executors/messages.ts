@@ -18,6 +18,8 @@ export interface JobContext {
   upstreamUrl: string
   /** fault injection: the worker that claims this task exits with code 70 (threads, pool and processes only) */
   crashAtTask?: number
+  /** added to each task's index as the task function sees it: a single task's number in a series (a timer's fires) */
+  indexOffset?: number
   /** the emulated GIL, when the job asked for one */
   gil?: GilShared
 }

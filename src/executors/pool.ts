@@ -1,7 +1,7 @@
 import { BatchSizer } from './batch-sizer.js'
-import type { Executor } from './executor.js'
+import type { ExecutionPlan, ExecutionResult } from './executor.js'
+import type { ModeDefinition, ModeRuntime } from './mode-definition.js'
 import { TaskCursor } from './task-cursor.js'
-import type { WorkerPool } from './worker-pool.js'
 
 /**
  * pool: the service's warm piscina pool, with at most `concurrency` dispatches in flight, each of `batch` tasks (or
@@ -14,39 +14,53 @@ import type { WorkerPool } from './worker-pool.js'
  * read before each task (a task already running finishes).
  * A dispatch whose thread dies fails all of its tasks; the pool replaces the thread and the job goes on.
  */
-export function poolExecutor (pool: WorkerPool): Executor {
-  return async (plan) => {
-    // After a cancel or crash piscina may still be replacing threads: wait, and report it as start-up.
-    const startupMs = await pool.warm()
-    const cursor = new TaskCursor(plan.tasks)
-    const lanes = Math.min(plan.concurrency, Math.ceil(plan.tasks / (plan.batch === 'auto' ? 1 : plan.batch)))
-    const sizer = new BatchSizer({ setting: plan.batch, lanes, targetMs: plan.autoBatchMs, maxBatch: plan.maxBatch })
-    const abortable = pool.tasksPerThread === 1
-    // The stop cell only where the signal cannot be used: a SharedArrayBuffer in a dispatch message makes the
-    // receiving thread build a new buffer object for it, on every dispatch.
-    const stop = abortable ? undefined : new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT)
-    const onAbort = () => { if (stop) Atomics.store(new Int32Array(stop), 0, 1) }
-    plan.signal.addEventListener('abort', onAbort, { once: true })
-    let deaths = 0
-    async function lane (): Promise<void> {
-      while (!plan.signal.aborted && !cursor.exhausted) {
-        const indices = cursor.take(sizer.next(cursor.remaining))
-        const dispatchedAt = performance.timeOrigin + performance.now()
-        try {
-          const outcomes = await pool.run(stop ? { job: plan.job, indices, stop } : { job: plan.job, indices }, abortable ? plan.signal : undefined)
-          for (const outcome of outcomes) outcome.dispatchedAt = dispatchedAt
-          sizer.observe(outcomes)
-          plan.onOutcomes(outcomes)
-        } catch (error) {
-          if (plan.signal.aborted) return
-          deaths++
-          const message = `pool thread died: ${(error as Error).message}`
-          plan.onOutcomes(indices.map((index) => ({ index, ok: false, runMs: 0, error: message, worker: 'pool', lost: true as const })))
-        }
+async function runPool (plan: ExecutionPlan, { pool }: ModeRuntime): Promise<ExecutionResult> {
+  // After a cancel or crash piscina may still be replacing threads: wait, and report it as start-up.
+  const startupMs = await pool.warm()
+  const cursor = new TaskCursor(plan.tasks)
+  const lanes = Math.min(plan.concurrency, Math.ceil(plan.tasks / (plan.batch === 'auto' ? 1 : plan.batch)))
+  const sizer = new BatchSizer({ setting: plan.batch, lanes, targetMs: plan.autoBatchMs, maxBatch: plan.maxBatch })
+  const abortable = pool.tasksPerThread === 1
+  // The stop cell only where the signal cannot be used: a SharedArrayBuffer in a dispatch message makes the
+  // receiving thread build a new buffer object for it, on every dispatch.
+  const stop = abortable ? undefined : new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT)
+  const onAbort = () => { if (stop) Atomics.store(new Int32Array(stop), 0, 1) }
+  plan.signal.addEventListener('abort', onAbort, { once: true })
+  let deaths = 0
+  async function lane (): Promise<void> {
+    while (!plan.signal.aborted && !cursor.exhausted) {
+      const indices = cursor.take(sizer.next(cursor.remaining))
+      const dispatchedAt = performance.timeOrigin + performance.now()
+      try {
+        const outcomes = await pool.run(stop ? { job: plan.job, indices, stop } : { job: plan.job, indices }, abortable ? plan.signal : undefined)
+        for (const outcome of outcomes) outcome.dispatchedAt = dispatchedAt
+        sizer.observe(outcomes)
+        plan.onOutcomes(outcomes)
+      } catch (error) {
+        if (plan.signal.aborted) return
+        deaths++
+        const message = `pool thread died: ${(error as Error).message}`
+        plan.onOutcomes(indices.map((index) => ({ index, ok: false, runMs: 0, error: message, worker: 'pool', lost: true as const })))
       }
     }
-    await Promise.all(Array.from({ length: lanes }, lane))
-    plan.signal.removeEventListener('abort', onAbort)
-    return { startupMs, teardownMs: 0, workerDeaths: deaths, dispatches: sizer.dispatches }
   }
+  await Promise.all(Array.from({ length: lanes }, lane))
+  plan.signal.removeEventListener('abort', onAbort)
+  return { startupMs, teardownMs: 0, workerDeaths: deaths, dispatches: sizer.dispatches }
+}
+
+export const poolMode: ModeDefinition = {
+  name: 'pool',
+  description: 'the service\'s warm piscina pool (POOL_SIZE threads): ThreadPoolExecutor; reuse beats spawn',
+  concurrencyMeans: 'dispatches in flight (MAX_CONCURRENCY)',
+  batches: true,
+  allowsCrashInjection: true,
+  allowsBlockingDriver: true,
+  mainThread: false,
+  singleTask: true,
+  concurrencyLimit: (config) => ({ max: config.MAX_CONCURRENCY, variable: 'MAX_CONCURRENCY' }),
+  // Dispatches beyond the pool's size wait in its queue: they add no worker.
+  workersFor: (concurrency, config) => Math.min(concurrency, config.POOL_SIZE),
+  liveWorkers: ({ pool }) => pool.readyThreads,
+  run: runPool
 }

@@ -1,7 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import type { Executor, ExecutionResult } from './executor.js'
+import type { ExecutionPlan, ExecutionResult } from './executor.js'
 import { liveWorkers } from './live-workers.js'
+import type { ModeDefinition } from './mode-definition.js'
 import type { ChildToMain, CpuTimes, JobContext, MainToChild, TaskOutcome } from './messages.js'
 import { BatchSizer } from './batch-sizer.js'
 import { TaskCursor } from './task-cursor.js'
@@ -51,7 +52,7 @@ const CHUNKS_AHEAD = 2
  * forked) fails the tasks of the chunk it was running; its chunk ahead never started, so those tasks go back to
  * the cursor for the others (children are told to stop only once all work is reported, so one is there to take it).
  */
-export const runProcesses: Executor = (plan) => new Promise<ExecutionResult>((resolve) => {
+const runProcesses = (plan: ExecutionPlan) => new Promise<ExecutionResult>((resolve) => {
   const job = withoutSharedMemory(plan.job) as JobContext
   const cursor = new TaskCursor(plan.tasks)
   const sizer = new BatchSizer({ setting: plan.batch, lanes: plan.concurrency, targetMs: plan.autoBatchMs, maxBatch: plan.maxBatch })
@@ -212,3 +213,18 @@ export const runProcesses: Executor = (plan) => new Promise<ExecutionResult>((re
   startWhenAllReady()
   finishIfAllGone()
 })
+
+export const processesMode: ModeDefinition = {
+  name: 'processes',
+  description: 'child processes forked for the job, over IPC: multiprocessing; no shared heap',
+  concurrencyMeans: 'processes (MAX_PROCESSES)',
+  batches: true,
+  allowsCrashInjection: true,
+  allowsBlockingDriver: true,
+  mainThread: false,
+  singleTask: false,
+  concurrencyLimit: (config) => ({ max: config.MAX_PROCESSES, variable: 'MAX_PROCESSES' }),
+  workersFor: (concurrency) => concurrency,
+  liveWorkers: () => liveWorkers.processes,
+  run: runProcesses
+}

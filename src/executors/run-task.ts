@@ -19,7 +19,7 @@ export async function runTask (job: JobContext, index: number, worker: string, s
   gil.acquire()
   try {
     const result = await taskFunctions[job.workload](job.params, {
-      index,
+      index: index + (job.indexOffset ?? 0),
       seed: job.seed,
       shared: job.shared,
       upstreamUrl: job.upstreamUrl,

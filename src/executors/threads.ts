@@ -1,6 +1,7 @@
 import type { Worker } from 'node:worker_threads'
-import type { Executor, ExecutionResult } from './executor.js'
+import type { ExecutionPlan, ExecutionResult } from './executor.js'
 import { liveWorkers } from './live-workers.js'
+import type { ModeDefinition } from './mode-definition.js'
 import { ThreadControl, type TaskOutcome, type ThreadToMain, type ThreadWorkerData } from './messages.js'
 import { spawnThread, workerFile } from './worker-files.js'
 
@@ -20,7 +21,7 @@ interface Thread {
  * 'go', pull indices from a shared atomic counter until none are left, report 'done' and are joined.
  * A thread that dies fails the task it was running (read from its cell in shared memory); the others go on.
  */
-export const runThreads: Executor = (plan) => new Promise<ExecutionResult>((resolve) => {
+const runThreads = (plan: ExecutionPlan) => new Promise<ExecutionResult>((resolve) => {
   const control = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * (ThreadControl.RUNNING + plan.concurrency))
   const cells = new Int32Array(control)
   cells.fill(-1, ThreadControl.RUNNING)
@@ -128,3 +129,18 @@ export const runThreads: Executor = (plan) => new Promise<ExecutionResult>((reso
   startWhenAllReady()
   finishIfAllGone()
 })
+
+export const threadsMode: ModeDefinition = {
+  name: 'threads',
+  description: 'fresh worker_threads, started for the job and joined: thread start cost, join',
+  concurrencyMeans: 'threads (MAX_THREADS)',
+  batches: false,
+  allowsCrashInjection: true,
+  allowsBlockingDriver: true,
+  mainThread: false,
+  singleTask: false,
+  concurrencyLimit: (config) => ({ max: config.MAX_THREADS, variable: 'MAX_THREADS' }),
+  workersFor: (concurrency) => concurrency,
+  liveWorkers: () => liveWorkers.threads,
+  run: runThreads
+}

@@ -1,8 +1,9 @@
 import type { Config } from '../config.js'
-import { JobAlreadyFinished, JobNotFound, JobQueueFull, ShuttingDown } from '../errors.js'
+import { JobAlreadyFinished, JobErrors, JobNotFound, JobQueueFull, ShuttingDown, withRetryAfter } from '../errors.js'
 import { Job, type JobStatus } from './job.js'
-import type { JobSpec } from './job-spec.js'
-import { runJob, type JobRunnerDeps } from './run-job.js'
+import { runJob } from './run-job.js'
+import type { RunnerDeps } from './runner-deps.js'
+import type { JobSpec } from './spec-service.js'
 
 const RECENT_DURATIONS = 10
 
@@ -12,7 +13,7 @@ const RECENT_DURATIONS = 10
  */
 export class JobScheduler {
   readonly #config: Config
-  readonly #deps: JobRunnerDeps
+  readonly #deps: RunnerDeps
   readonly #jobs = new Map<string, Job>()
   readonly #queue: Job[] = []
   readonly #running = new Set<Job>()
@@ -22,7 +23,7 @@ export class JobScheduler {
 
   readonly #onJobEnd: ((job: Job) => void) | undefined
 
-  constructor (deps: JobRunnerDeps & { onJobEnd?: (job: Job) => void }) {
+  constructor (deps: RunnerDeps & { onJobEnd?: (job: Job) => void }) {
     this.#config = deps.config
     this.#deps = deps
     this.#onJobEnd = deps.onJobEnd
@@ -43,7 +44,7 @@ export class JobScheduler {
   submit (spec: JobSpec): Job {
     if (!this.#accepting) throw new ShuttingDown()
     if (this.#running.size >= this.#config.MAX_RUNNING_JOBS && this.#queue.length >= this.#config.MAX_QUEUED_JOBS) {
-      throw new JobQueueFull(this.#queue.length)
+      throw withRetryAfter(new JobQueueFull(this.#queue.length), this.retryAfterSeconds())
     }
     const job = new Job(spec)
     this.#jobs.set(job.id, job)
@@ -106,7 +107,7 @@ export class JobScheduler {
     const queued = this.#queue.indexOf(job)
     if (queued >= 0) {
       this.#queue.splice(queued, 1)
-      job.finish('cancelled', null, { code: 'JOB_CANCELLED', message: `cancelled before it started (${reason})` })
+      job.finish('cancelled', null, JobErrors.cancelled(`cancelled before it started (${reason})`))
       this.#remember(job)
     }
   }

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto'
 import { EventEmitter, setMaxListeners } from 'node:events'
 import { Type, type Static } from 'typebox'
 import { StringEnum } from '../schema-helpers.js'
-import type { JobSpec } from './job-spec.js'
-import { ReportSchema, type Report } from './report-schema.js'
+import type { JobError } from '../errors.js'
+import type { JobSpec } from './spec-service.js'
+import { ReportSchema, type Report } from '../measure/report-schema.js'
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const
 export type JobStatus = typeof JOB_STATUSES[number]
@@ -45,7 +46,7 @@ export class Job extends EventEmitter<{ progress: [Progress], end: [JobView] }> 
   readonly createdAt = new Date()
   startedAt: Date | null = null
   finishedAt: Date | null = null
-  error: { code: string, message: string } | null = null
+  error: JobError | null = null
   report: Report | null = null
   readonly #controller = new AbortController()
   #stopReason: StopReason | undefined

@@ -1,9 +1,10 @@
 import { Type, type Static, type TSchema } from 'typebox'
-import type { Config } from '../config.js'
-import { MODES, type Mode } from '../executors/executor.js'
+import type { Mode } from '../executors/executor.js'
+import { BASELINE_MODE } from '../executors/registry.js'
 import { JOB_STATUSES } from '../jobs/job.js'
-import { batchSchema, jobSpecSchema } from '../jobs/job-spec.js'
-import { MachineSchema } from '../jobs/report-schema.js'
+import type { batchSchema } from '../jobs/job-spec-schema.js'
+import type { SpecService } from '../jobs/spec-service.js'
+import { MachineSchema } from '../measure/report-schema.js'
 import { StringEnum } from '../schema-helpers.js'
 import type { WorkloadName } from '../workloads/index.js'
 
@@ -21,8 +22,9 @@ export function defaultLevels (cores: number): number[] {
  * The body of POST /experiments/compare. The shared fields are the job spec's own property schemas (and its
  * if/then on `params`), so a compare body fails exactly where a job spec would, with the same message.
  */
-export function compareBodySchema (config: Config, paramsSchemas: Record<WorkloadName, TSchema>, cores: number) {
-  const job = jobSpecSchema(config, paramsSchemas)
+export function compareBodySchema (specs: SpecService, cores: number) {
+  const { config, modes } = specs
+  const job = specs.schema
   const properties = job.properties as Record<string, TSchema>
   const shared = Object.fromEntries(SHARED_FIELDS.map((name) => [name, properties[name]!]))
   // Without its default, so the field reaches a job spec only when the client gave it.
@@ -31,17 +33,19 @@ export function compareBodySchema (config: Config, paramsSchemas: Record<Workloa
       const { default: _default, ...schema } = properties[name]! as TSchema & { default?: unknown }
       return [name, Type.Optional(schema as TSchema)]
     }))
-  const maxLevel = Math.max(config.MAX_CONCURRENCY, config.MAX_THREADS, config.MAX_PROCESSES)
+  const limits = modes.all.map((mode) => mode.concurrencyLimit(config))
+  const maxLevel = Math.max(...limits.map((limit) => limit.max))
+  const limitVariables = [...new Set(limits.map((limit) => limit.variable).filter((variable) => /^[A-Z0-9_]+$/.test(variable)))].join(', ')
   return Type.Object({
     ...shared,
     ...passThrough,
-    modes: Type.Array(StringEnum(MODES), {
+    modes: Type.Array(StringEnum(modes.names), {
       minItems: 1,
       uniqueItems: true,
-      default: [...MODES],
-      description: 'modes to run; inline at concurrency 1 always runs first as the baseline'
+      default: modes.names,
+      description: `modes to run; ${BASELINE_MODE} at concurrency 1 always runs first as the baseline`
     }),
-    concurrency: Type.Array(Type.Integer({ minimum: 1, maximum: maxLevel, description: 'a concurrency level (MAX_CONCURRENCY, MAX_THREADS, MAX_PROCESSES)' }), {
+    concurrency: Type.Array(Type.Integer({ minimum: 1, maximum: maxLevel, description: `a concurrency level (${limitVariables})` }), {
       minItems: 1,
       maxItems: config.MAX_COMPARE_RUNS,
       uniqueItems: true,
@@ -68,7 +72,7 @@ export interface CompareBody {
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 
 export const CompareRowSchema = Type.Object({
-  mode: StringEnum(MODES),
+  mode: Type.String({ description: 'one of the modes GET / lists' }),
   concurrency: Type.Integer(),
   workers: Type.Integer({ description: 'threads or processes that ran tasks: concurrency (threads, processes), min(concurrency, POOL_SIZE) (pool), 1 (inline, async)' }),
   baseline: Type.Boolean({ description: 'the inline run at concurrency 1 every speedup is measured against' }),
@@ -88,7 +92,7 @@ export const CompareRowSchema = Type.Object({
 export type CompareRow = Static<typeof CompareRowSchema>
 
 export const SkippedRunSchema = Type.Object({
-  mode: StringEnum(MODES),
+  mode: Type.String({ description: 'one of the modes GET / lists' }),
   concurrency: Type.Integer(),
   reason: Type.String()
 })

@@ -15,6 +15,7 @@ import { channel } from 'node:diagnostics_channel'
 import { Type, type Static } from 'typebox'
 import { ShuttingDown } from '../errors.js'
 import type { TaskOutcome } from '../executors/messages.js'
+import type { JobSpec } from '../jobs/spec-service.js'
 import { StringEnum } from '../schema-helpers.js'
 import type { WorkloadName } from '../workloads/tasks.js'
 import { TimerAlreadyFinished, TimerLimit, TimerNotFound } from '../errors.js'
@@ -29,7 +30,12 @@ export const FIRED_AT_KEPT = 20
 /** Every fire is published here as `{ id, fire, at }` (diagnostics_channel: free when nobody listens). */
 export const timerFireChannel = channel('concurrency-lab:timer:fire')
 
-export interface TimerTask { workload: WorkloadName, params: Record<string, unknown> }
+export interface TimerTask {
+  workload: WorkloadName
+  params: Record<string, unknown>
+  /** what a fire runs: the task as a one-task spec, made by the spec service when the timer was created */
+  spec: JobSpec
+}
 
 export interface TimerSpec {
   delayMs: number
@@ -104,7 +110,7 @@ class LabTimer {
       finishedAt: this.finishedAt === null ? null : iso(this.finishedAt),
       firedAt: this.firedAt.map(iso),
       maxLateMs: this.maxLateMs,
-      task: spec.task ?? null,
+      task: spec.task ? { workload: spec.task.workload, params: spec.task.params } : null,
       lastResult: this.lastResult
     }
   }

@@ -1,6 +1,6 @@
 import { cpus } from 'node:os'
 import type { CpuTimes } from '../executors/messages.js'
-import type { CpuWindow } from '../jobs/report-schema.js'
+import type { CpuWindow } from './report-schema.js'
 
 export interface CpuSample {
   at: number

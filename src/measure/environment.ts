@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { availableParallelism, cpus } from 'node:os'
 import type { Static } from 'typebox'
-import type { MachineSchema } from '../jobs/report-schema.js'
+import type { MachineSchema } from './report-schema.js'
 
 /**
  * The CPU quota of this cgroup (v2 `cpu.max`, v1 `cpu.cfs_quota_us`) in cores, or null when unlimited or unknown.

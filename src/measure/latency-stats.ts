@@ -1,5 +1,5 @@
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks'
-import type { LatencySummary } from '../jobs/report-schema.js'
+import type { LatencySummary } from './report-schema.js'
 
 const round = (ms: number) => Number(ms.toFixed(4))
 

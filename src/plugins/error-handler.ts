@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { BodyNotJson, BodyTooLarge, UnsupportedMediaType } from '../errors.js'
+import { BodyNotJson, BodyTooLarge, UnsupportedMediaType, type RetryLater } from '../errors.js'
 
 /** Fastify's own request errors, re-made with our codes and messages that name the limit. */
 function translate (error: FastifyError, bodyLimit: number, contentType: string): FastifyError {
@@ -32,6 +32,8 @@ export const errorHandler = fp(async function errorHandler (app: FastifyInstance
         message: `internal error; the service log has the details under request id ${request.id}`
       })
     }
+    const retryAfter = (raw as Partial<RetryLater>).retryAfterSeconds
+    if (typeof retryAfter === 'number') reply.header('retry-after', retryAfter)
     return reply.code(statusCode).send({
       statusCode,
       code: error.code ?? 'BAD_REQUEST',

@@ -9,14 +9,14 @@ import type { FastifySchemaCompiler } from 'fastify'
  * defaults, stop at the first error (allErrors invites DoS), and keep each error's schema (`verbose`), whose
  * description names the limit's env variable for the message.
  */
-function ajv (coerceTypes: Options['coerceTypes']): Ajv {
+export function createAjv (coerceTypes: Options['coerceTypes']): Ajv {
   const instance = new Ajv({ coerceTypes, useDefaults: true, removeAdditional: false, allErrors: false, verbose: true, strict: false })
   addFormats.default(instance)
   return instance
 }
 
 export function schemaValidators (): FastifySchemaCompiler<unknown> {
-  const forBody = ajv(false)
-  const forText = ajv('array')
+  const forBody = createAjv(false)
+  const forText = createAjv('array')
   return ({ schema, httpPart }) => (httpPart === 'body' ? forBody : forText).compile(schema as object)
 }

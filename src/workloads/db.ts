@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { DEFAULT_DB_LATENCY_MS } from './db-defaults.js'
 import type { DbParams } from './params/db.js'
 import { seededRandom, standardNormal } from './seeded-random.js'
 import { SharedSemaphore } from './shared-semaphore.js'
 import type { PreparedJob, TaskContext, TaskResult } from './workload.js'
 
-export const DEFAULT_DB_LATENCY_MS = 10
 /** z-score of the 99th percentile of a normal distribution */
 const Z99 = 2.3263478740408408
 /** a sampled latency is capped at this multiple of p99, so one task cannot run away */

@@ -39,6 +39,8 @@ export interface ParamsCheckContext {
   config: Config
   /** tasks that may be in flight at once (1 for GET /work) */
   concurrency: number
+  /** what the chosen mode allows (its definition in src/executors/; a workload never compares mode names) */
+  mode: { name: string, allowsBlockingDriver: boolean, mainThread: boolean }
 }
 
 export type TaskFunction<P = any> = (params: P, context: TaskContext) => TaskResult | Promise<TaskResult>

@@ -1,7 +1,8 @@
 import { Type, type Static } from 'typebox'
 import type { Config } from '../../config.js'
 import { StringEnum } from '../../schema-helpers.js'
-import { DEFAULT_DB_LATENCY_MS } from '../db.js'
+import type { ParamsCheckContext } from '../workload.js'
+import { DEFAULT_DB_LATENCY_MS } from '../db-defaults.js'
 
 export function dbParamsSchema (config: Config) {
   const ms = (description: string) => Type.Number({ minimum: 0, maximum: config.MAX_LATENCY_MS, description })
@@ -24,9 +25,12 @@ export function dbParamsSchema (config: Config) {
 
 export type DbParams = Static<ReturnType<typeof dbParamsSchema>>
 
-/** Rules across fields: one latency model, p50Ms with p99Ms, p99Ms ≥ p50Ms. */
-export function checkDbParams (params: DbParams, at: string): string | undefined {
+/** Rules across fields: one latency model, p50Ms with p99Ms, p99Ms ≥ p50Ms; the blocking driver where the mode allows it. */
+export function checkDbParams (params: DbParams, at: string, { mode }: ParamsCheckContext): string | undefined {
   const { latencyMs, p50Ms, p99Ms } = params
+  if (params.driver === 'blocking' && !mode.allowsBlockingDriver) {
+    return `${at}/driver 'blocking' is not allowed in mode ${mode.name} (it would block its thread); use driver 'async'`
+  }
   if (latencyMs !== undefined && (p50Ms !== undefined || p99Ms !== undefined)) {
     return `${at}: give either ${at}/latencyMs or ${at}/p50Ms with ${at}/p99Ms, not both`
   }

@@ -1,5 +1,5 @@
 import type { TaskOutcome } from '../executors/messages.js'
-import { LatencyStats } from '../measure/latency-stats.js'
+import { LatencyStats } from './latency-stats.js'
 import type { Report } from './report-schema.js'
 
 /** Results of this many first tasks (by index) are kept in the report, so anyone can check them. */

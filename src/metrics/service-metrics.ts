@@ -1,11 +1,12 @@
 import { cpus } from 'node:os'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type GaugeConfiguration } from 'prom-client'
-import type { Mode } from '../executors/executor.js'
-import { liveWorkers } from '../executors/live-workers.js'
 import type { TaskOutcome } from '../executors/messages.js'
+import type { ModeRuntime } from '../executors/mode-definition.js'
+import type { ModeRegistry } from '../executors/registry.js'
 import type { WorkerPool } from '../executors/worker-pool.js'
 import type { Job } from '../jobs/job.js'
 import type { JobScheduler } from '../jobs/job-scheduler.js'
+import type { TaskLabels } from '../jobs/runner-deps.js'
 import { cpuCapacity, machineInfo } from '../measure/environment.js'
 
 /** Task times span 10 µs hashes to minute-long queries. */
@@ -21,27 +22,27 @@ type CpuTimes = ReturnType<typeof cpus>[number]['times']
  * return (workers never run registries of their own); labels are bounded sets (mode, workload, outcome, route,
  * core, pool slot) — never a job id. Hot paths use label children bound once per job.
  */
-export class LabMetrics {
+export class ServiceMetrics {
   readonly registry = new Registry()
-  readonly #tasks: Counter<'mode' | 'workload' | 'outcome'>
-  readonly #taskRun: Histogram<'mode' | 'workload'>
-  readonly #taskWait: Histogram<'mode' | 'workload'>
+  readonly #tasks: Counter<'mode' | 'workload' | 'source' | 'outcome'>
+  readonly #taskRun: Histogram<'mode' | 'workload' | 'source'>
+  readonly #taskWait: Histogram<'mode' | 'workload' | 'source'>
   readonly #jobs: Counter<'mode' | 'workload' | 'outcome'>
   readonly #jobDuration: Histogram<'mode' | 'workload' | 'outcome'>
   readonly http: Histogram<'method' | 'route' | 'status_class'>
   readonly #cpuSeconds: Counter<'core' | 'mode'>
 
-  constructor (deps: { scheduler: () => JobScheduler | undefined, pool: WorkerPool, version: string }) {
+  constructor (deps: { scheduler: () => JobScheduler | undefined, pool: WorkerPool, modes: ModeRegistry, runtime: ModeRuntime, version: string }) {
     const registers = [this.registry]
     // Gauges read their value at scrape time (collect); the registry holds them, nothing else needs a handle.
     const gauge = <L extends string>(configuration: GaugeConfiguration<L>) => new Gauge(configuration)
     collectDefaultMetrics({ register: this.registry })
-    this.#tasks = new Counter({ name: 'conclab_tasks_total', help: 'Tasks run, by mode, workload and outcome (succeeded, failed)', labelNames: ['mode', 'workload', 'outcome'], registers })
-    this.#taskRun = new Histogram({ name: 'conclab_task_run_seconds', help: 'Task run time where it ran', labelNames: ['mode', 'workload'], buckets: TASK_BUCKETS, registers })
+    this.#tasks = new Counter({ name: 'conclab_tasks_total', help: 'Tasks run, by mode, workload, source (job, work: GET /work, timer: a timer fire) and outcome (succeeded, failed)', labelNames: ['mode', 'workload', 'source', 'outcome'], registers })
+    this.#taskRun = new Histogram({ name: 'conclab_task_run_seconds', help: 'Task run time where it ran, by mode, workload and source', labelNames: ['mode', 'workload', 'source'], buckets: TASK_BUCKETS, registers })
     this.#taskWait = new Histogram({
       name: 'conclab_task_queue_wait_seconds',
-      help: 'Time from dispatch (pool, processes: the batch leaving the main thread; other modes: the job starting) to the task starting',
-      labelNames: ['mode', 'workload'],
+      help: 'Time from dispatch (batching modes: the batch leaving the main thread; other modes: the run starting) to the task starting',
+      labelNames: ['mode', 'workload', 'source'],
       buckets: TASK_BUCKETS,
       registers
     })
@@ -53,13 +54,11 @@ export class LabMetrics {
     gauge({ name: 'conclab_jobs_queued', help: 'Jobs waiting in the queue', registers, collect () { this.set(deps.scheduler()?.queuedCount ?? 0) } })
     gauge({
       name: 'conclab_live_workers',
-      help: 'Live threads and child processes by mode (threads: job threads, processes: children, pool: ready pool threads)',
+      help: 'Live threads and child processes by mode, for every mode that starts its own (e.g. threads: job threads, processes: children, pool: ready pool threads)',
       labelNames: ['mode'],
       registers,
       collect () {
-        this.set({ mode: 'threads' satisfies Mode }, liveWorkers.threads)
-        this.set({ mode: 'processes' satisfies Mode }, liveWorkers.processes)
-        this.set({ mode: 'pool' satisfies Mode }, deps.pool.readyThreads)
+        for (const mode of deps.modes.all) if (mode.liveWorkers) this.set({ mode: mode.name }, mode.liveWorkers(deps.runtime))
       }
     })
     gauge({ name: 'conclab_pool_threads', help: 'Threads of the warm pool that are ready', registers, collect () { this.set(deps.pool.readyThreads) } })
@@ -123,9 +122,8 @@ export class LabMetrics {
       .set({ version: deps.version, node: process.version }, 1)
   }
 
-  /** Label children bound once for a job, so recording a task costs two observes and one increment. */
-  taskObserver (job: Job, dispatchStartedAt: number): (outcomes: TaskOutcome[]) => void {
-    const labels = { mode: job.spec.mode, workload: job.spec.workload }
+  /** Label children bound once per run (a job, a /work request, a timer fire): a task costs two observes and one increment. */
+  taskObserver (labels: TaskLabels, dispatchStartedAt: number): (outcomes: TaskOutcome[]) => void {
     const succeeded = this.#tasks.labels({ ...labels, outcome: 'succeeded' })
     const failed = this.#tasks.labels({ ...labels, outcome: 'failed' })
     const run = this.#taskRun.labels(labels)

@@ -1,0 +1,43 @@
+import type { Config } from '../config.js'
+import type { ExecutionPlan, ExecutionResult } from './executor.js'
+import type { WorkerPool } from './worker-pool.js'
+
+/** What the service lends a mode while it runs: the warm pool (its own threads are the mode's business). */
+export interface ModeRuntime {
+  pool: WorkerPool
+}
+
+/** A mode's largest concurrency and what names that limit in a 400 (its env variable, or why it is fixed). */
+export interface ModeLimit {
+  max: number
+  variable: string
+}
+
+/**
+ * Everything the rest of the service needs to know about one execution mode. Each executor file exports one;
+ * the registry collects them, and the spec schema, its cross-field rules, compare, metrics, /readyz, /work and `/`
+ * read them from there. A new mode is one file that exports one of these, plus its line in the registry.
+ */
+export interface ModeDefinition {
+  name: string
+  /** where its tasks run, in one line (GET /, the OpenAPI enum's description) */
+  description: string
+  /** what `concurrency` counts in this mode ("tasks in flight", "threads"), for the spec's description */
+  concurrencyMeans: string
+  run: (plan: ExecutionPlan, runtime: ModeRuntime) => Promise<ExecutionResult>
+  /** whether dispatches carry several tasks (`batch`); other modes accept only batch 1 or auto */
+  batches: boolean
+  /** whether a task may make its worker exit (crashAtTask): never where that worker is the service itself */
+  allowsCrashInjection: boolean
+  /** whether a workload may block its thread (the db workload's blocking driver) */
+  allowsBlockingDriver: boolean
+  /** whether tasks run on the service's own event loop */
+  mainThread: boolean
+  /** whether GET /work offers it (one task per request: a mode that starts a worker per job would start one per request) */
+  singleTask: boolean
+  concurrencyLimit: (config: Config) => ModeLimit
+  /** threads or processes a job at this concurrency runs its tasks on (compare's efficiency and Karp–Flatt divide by it) */
+  workersFor: (concurrency: number, config: Config) => number
+  /** its threads or processes alive now (the live-worker metric, /readyz); absent for modes that start none */
+  liveWorkers?: (runtime: ModeRuntime) => number
+}

@@ -1,0 +1,38 @@
+import type { TaskOutcome } from '../executors/messages.js'
+import { workloads } from '../workloads/index.js'
+import type { RunnerDeps, TaskSource } from './runner-deps.js'
+import type { JobSpec } from './spec-service.js'
+import { executionPlanOf, jobContextOf } from './task-plan.js'
+
+export interface SingleTaskOptions {
+  /** names its resources (temp dir) and its GIL: the request id, or the timer and fire */
+  id: string
+  source: TaskSource
+  /** the task's number in a longer series (a timer's fire − 1), so its seeded data differs from fire to fire */
+  indexOffset?: number
+}
+
+/**
+ * Runs a one-task spec (GET /work, a timer fire) the way a job runs its tasks: the workload's resources, the same
+ * JobContext, the mode's own executor, and the task metrics (labelled with its source) — only without a job,
+ * a report or a place in the scheduler's queue. Resolves with the task's outcome; a failed task is an outcome
+ * with ok: false, never a throw.
+ */
+export async function runSingleTask (deps: RunnerDeps, spec: JobSpec, options: SingleTaskOptions): Promise<TaskOutcome> {
+  const prepared = await workloads[spec.workload].prepare?.(spec.params, options.id)
+  try {
+    const context = jobContextOf(options.id, spec, prepared?.shared, deps.upstreamUrl, options.indexOffset)
+    const observe = deps.observeTasks?.({ mode: spec.mode, workload: spec.workload, source: options.source }, performance.timeOrigin + performance.now())
+    const outcomes: TaskOutcome[] = []
+    const plan = executionPlanOf(spec, context, deps.config, new AbortController().signal, (arrived) => {
+      outcomes.push(...arrived)
+      observe?.(arrived)
+    })
+    const result = await deps.modes.get(spec.mode).run(plan, deps.runtime)
+    const [outcome] = outcomes
+    if (!outcome) throw new Error(result.fatalError ?? `mode ${spec.mode} answered no outcome for the task`)
+    return outcome
+  } finally {
+    await prepared?.cleanup()
+  }
+}

@@ -1,0 +1,26 @@
+import type { Config } from '../config.js'
+import type { TaskOutcome } from '../executors/messages.js'
+import type { ModeRuntime } from '../executors/mode-definition.js'
+import type { ModeRegistry } from '../executors/registry.js'
+import type { WorkloadName } from '../workloads/index.js'
+
+/** What ran a task: a job, a GET /work request or a timer fire (a label of the task metrics). */
+export type TaskSource = 'job' | 'work' | 'timer'
+
+export interface TaskLabels {
+  mode: string
+  workload: WorkloadName
+  source: TaskSource
+}
+
+/** Made once per run when it starts dispatching; told every outcome as it arrives (the task metrics). */
+export type ObserveTasks = (labels: TaskLabels, dispatchStartedAt: number) => (outcomes: TaskOutcome[]) => void
+
+/** What runs tasks needs from the service: its config, modes and their runtime, the upstream, the metrics. */
+export interface RunnerDeps {
+  config: Config
+  modes: ModeRegistry
+  runtime: ModeRuntime
+  upstreamUrl: string
+  observeTasks?: ObserveTasks
+}

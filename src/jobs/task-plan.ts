@@ -1,0 +1,32 @@
+import type { Config } from '../config.js'
+import type { ExecutionPlan } from '../executors/executor.js'
+import type { JobContext, TaskOutcome } from '../executors/messages.js'
+import { Gil } from '../workloads/gil.js'
+import type { JobSpec } from './spec-service.js'
+
+/**
+ * Everything a worker needs to run a spec's tasks. The one place a JobContext is made: jobs, GET /work and timer
+ * fires all run through it. `indexOffset` numbers a single task within a longer series (a timer's fires).
+ */
+export function jobContextOf (id: string, spec: JobSpec, shared: unknown, upstreamUrl: string, indexOffset = 0): JobContext {
+  const context: JobContext = { jobId: id, workload: spec.workload, params: spec.params, seed: spec.seed, shared, upstreamUrl }
+  if (indexOffset !== 0) context.indexOffset = indexOffset
+  if (spec.crashAtTask !== undefined) context.crashAtTask = spec.crashAtTask
+  if (spec.gil) context.gil = { id, switchIntervalMs: spec.switchIntervalMs, buffer: Gil.allocate() }
+  return context
+}
+
+/** What the executor of `spec.mode` is asked to do. */
+export function executionPlanOf (spec: JobSpec, job: JobContext, config: Config, signal: AbortSignal, onOutcomes: (outcomes: TaskOutcome[]) => void): ExecutionPlan {
+  return {
+    job,
+    tasks: spec.tasks,
+    concurrency: spec.concurrency,
+    batch: spec.batch,
+    autoBatchMs: config.AUTO_BATCH_MS,
+    maxBatch: config.MAX_BATCH,
+    signal,
+    yieldEveryMs: config.INLINE_YIELD_MS,
+    onOutcomes
+  }
+}

@@ -1,0 +1,72 @@
+import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks'
+import type { ExecutionResult } from '../executors/executor.js'
+import { cpuBetween, sampleCpu, type CpuSample } from './cpu-sampler.js'
+import { cpuCapacity, machineInfo } from './environment.js'
+import type { OutcomeCollector } from './outcome-collector.js'
+import type { Report } from './report-schema.js'
+
+const ms = (value: number) => Number(value.toFixed(3))
+
+const DELAY_RESOLUTION_MS = 10
+/** monitorEventLoopDelay records each whole timer interval (an idle loop reads ≈ 10 ms): keep only the lateness. */
+const lateness = (intervalNs: number) => ms(Math.max(intervalNs / 1e6 - DELAY_RESOLUTION_MS, 0))
+
+/**
+ * The measuring window of one job: CPU, event-loop delay and utilisation from `start()` (just before the executor
+ * runs) to `finish()` (just after it returns), turned into the report with what the collector gathered.
+ */
+export class ReportBuilder {
+  readonly #delay: IntervalHistogram
+  readonly #eluStart: EventLoopUtilization
+  readonly cpuStart: CpuSample
+
+  constructor () {
+    this.#delay = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS })
+    this.#delay.enable()
+    this.#eluStart = performance.eventLoopUtilization()
+    this.cpuStart = sampleCpu()
+  }
+
+  /** Stops the event-loop monitor; safe to call twice (the runner calls it in a finally). */
+  stop (): void {
+    this.#delay.disable()
+  }
+
+  report (tasks: number, collector: OutcomeCollector, result: ExecutionResult, poolSize: number): Report {
+    this.stop()
+    const cpuEnd = sampleCpu()
+    const elu = performance.eventLoopUtilization(this.#eluStart)
+    const delay = this.#delay
+    const totalMs = cpuEnd.at - this.cpuStart.at
+    const wallMs = Math.max(totalMs - result.startupMs - result.teardownMs, 0)
+    return {
+      wallMs: ms(wallMs),
+      totalMs: ms(totalMs),
+      startupMs: ms(result.startupMs),
+      teardownMs: ms(result.teardownMs),
+      tasksPerSec: wallMs > 0 ? Number((collector.done / (wallMs / 1000)).toFixed(2)) : 0,
+      tasks: {
+        total: tasks,
+        done: collector.done,
+        failed: collector.failed,
+        notRun: tasks - collector.done - collector.failed
+      },
+      latencyMs: collector.latency.summary(),
+      waitMs: collector.wait.summary(),
+      gilWaitMs: collector.gilWait.summary(),
+      cpu: cpuBetween(this.cpuStart, cpuEnd, cpuCapacity(), result.childCpu),
+      eventLoop: {
+        utilization: Number(elu.utilization.toFixed(4)),
+        delayP99Ms: delay.count > 0 ? lateness(delay.percentile(99)) : 0,
+        delayMaxMs: delay.count > 0 ? lateness(delay.max) : 0
+      },
+      workers: collector.workers(wallMs),
+      workerDeaths: result.workerDeaths,
+      dispatches: result.dispatches ?? 0,
+      errors: collector.errors,
+      errorsOmitted: collector.errorsOmitted,
+      results: collector.results(),
+      env: { ...machineInfo(), poolSize }
+    }
+  }
+}
