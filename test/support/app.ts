@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import type { TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../../src/app.js'
+import { buildApp, type AppOptions } from '../../src/app.js'
 import { testConfig, type Config } from '../../src/config.js'
 import type { JobView } from '../../src/jobs/job.js'
 import { FILE_DIR_PREFIX } from '../../src/workloads/file.js'
@@ -12,15 +12,15 @@ import { FILE_DIR_PREFIX } from '../../src/workloads/file.js'
 type Overrides = Partial<Record<keyof Config, unknown>>
 
 /** Builds the app the way server.ts does and closes it (pool, threads, children, temp dirs) after the test. */
-export async function buildTestApp (t: TestContext, overrides: Overrides = {}): Promise<FastifyInstance> {
-  const app = await buildApp(testConfig(overrides))
+export async function buildTestApp (t: TestContext, overrides: Overrides = {}, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = await buildApp(testConfig(overrides), options)
   t.after(() => app.close())
   return app
 }
 
 /** The same, listening on an ephemeral loopback port, for tests that need real HTTP (supertest, SSE, timing). */
-export async function listenTestApp (t: TestContext, overrides: Overrides = {}): Promise<{ app: FastifyInstance, url: string }> {
-  const app = await buildTestApp(t, overrides)
+export async function listenTestApp (t: TestContext, overrides: Overrides = {}, options: AppOptions = {}): Promise<{ app: FastifyInstance, url: string }> {
+  const app = await buildTestApp(t, overrides, options)
   const url = await app.listen({ host: '127.0.0.1', port: 0 })
   return { app, url }
 }
