@@ -35,6 +35,18 @@ test('the dashboard and both provisioning files parse and use the same datasourc
   assert.ok(compose.services.app, 'the scraped service is `app`')
 })
 
+test('compose publishes the service on a host port of its own: not 3000 (npm start) nor Grafana\'s, while it listens on 3000 inside', () => {
+  const compose = parse(read('docker-compose.yml')) as { services: Record<string, { ports?: string[] }> }
+  const hostPort = (mapping: string) => mapping.replace(/\$\{[A-Z_]+:-(\d+)\}/, '$1').split(':')[0]
+  const [app] = compose.services.app!.ports!
+  assert.match(app!, /:3000$/, 'the container port Prometheus scrapes (app:3000)')
+  const published = hostPort(app!)
+  assert.notEqual(published, '3000', 'the quick start leaves npm start on 3000')
+  for (const [name, service] of Object.entries(compose.services)) {
+    if (name !== 'app') for (const mapping of service.ports ?? []) assert.notEqual(hostPort(mapping), published, `${name} publishes ${mapping}`)
+  }
+})
+
 const promtool = external('promtool')
 test('promtool accepts the shipped Prometheus config', { skip: promtool.skip }, () => {
   const output = execFileSync('promtool', ['check', 'config', 'prometheus/prometheus.yml'], { cwd: root, encoding: 'utf8' })
