@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import { findDeadlock, WaitKind, type WaitForSnapshot, type WorkerRow } from '../src/labs/deadlock-wait-for.js'
-import { liveLabThreads } from '../src/labs/race-deadlock-threads.js'
+import { liveWorkers } from '../src/threads/live-workers.js'
 import { buildTestApp, waitFor } from './support/app.js'
 
 interface DeadlockReport {
@@ -22,7 +22,7 @@ interface DeadlockReport {
 async function deadlock (app: FastifyInstance, body: Record<string, unknown>): Promise<DeadlockReport> {
   const response = await app.inject({ method: 'POST', url: '/labs/deadlock', payload: body })
   assert.equal(response.statusCode, 200, response.body)
-  assert.equal(liveLabThreads(), 0, 'every lab thread has exited or been terminated when the lab answers')
+  assert.equal(liveWorkers.count('labs'), 0, 'every lab thread has exited or been terminated when the lab answers')
   return response.json()
 }
 
@@ -34,7 +34,7 @@ test('opposite-order deadlocks; the watchdog finds the cycle and ends it while t
     const running = deadlock(app, { workers, strategy: 'opposite-order', holdMs: 100, watchdogMs })
     // While the threads start, deadlock and are terminated, the main thread stays free: /healthz answers at once.
     const settled = running.then(() => true, () => true)
-    await waitFor(() => liveLabThreads() === workers, 20_000, 'the lab threads')
+    await waitFor(() => liveWorkers.count('labs') === workers, 20_000, 'the lab threads')
     let probes = 0
     while (!(await Promise.race([settled, sleep(50, false)]))) {
       const probeStarted = performance.now()
@@ -93,16 +93,16 @@ test('never hangs: past LAB_MAX_MS, or when the service closes, deadlocked threa
   assert.equal(late.json().code, 'LAB_TIMED_OUT')
   assert.match(late.json().message, /deadlock lab \(opposite-order\) did not finish within LAB_MAX_MS \(1500 ms\)/)
   assert.ok(performance.now() - started < 1500 + 5000)
-  assert.equal(liveLabThreads(), 0)
+  assert.equal(liveWorkers.count('labs'), 0)
 
   const closing = await buildTestApp(t)
   const running = closing.inject({ method: 'POST', url: '/labs/deadlock', payload: { workers: 2, watchdogMs: 20_000 } })
-  await waitFor(() => liveLabThreads() === 2, 20_000, 'the lab threads')
+  await waitFor(() => liveWorkers.count('labs') === 2, 20_000, 'the lab threads')
   await closing.close()
   const stopped = await running
   assert.equal(stopped.statusCode, 503, stopped.body)
   assert.equal(stopped.json().code, 'LAB_STOPPED')
-  assert.equal(liveLabThreads(), 0)
+  assert.equal(liveWorkers.count('labs'), 0)
 })
 
 test('the watchdog reads a cycle of blocking waits as a deadlock, and a cycle with a timed wait as none', () => {
@@ -145,5 +145,5 @@ test('bad input: 400 naming the field and the limit', async (t) => {
   const response = await wide.inject({ method: 'POST', url: '/labs/deadlock', payload: { workers: 17 } })
   assert.equal(response.statusCode, 400)
   assert.match(response.json().message, /^body\/workers must be <= 16/)
-  assert.equal(liveLabThreads(), 0)
+  assert.equal(liveWorkers.count('labs'), 0)
 })

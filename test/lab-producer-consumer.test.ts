@@ -3,7 +3,8 @@ import { test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../src/app.js'
 import { testConfig } from '../src/config.js'
-import { producerConsumerThreads, type ProducerConsumerReport } from '../src/labs/producer-consumer.js'
+import type { ProducerConsumerReport } from '../src/labs/producer-consumer.js'
+import { liveWorkers } from '../src/threads/live-workers.js'
 import { buildTestApp, waitFor } from './support/app.js'
 
 async function run (app: FastifyInstance, body: Record<string, unknown>): Promise<ProducerConsumerReport> {
@@ -57,7 +58,7 @@ test('consumed == produced == messages, nothing lost, for several shapes', async
     assertNothingLost(report, shape)
     if (shape.capacity === 1) assert.equal(report.maxDepth, 1)
   }
-  assert.equal(producerConsumerThreads.live, 0)
+  assert.equal(liveWorkers.count('labs'), 0)
 })
 
 test('a slow consumer fills the queue: producers spend the time blocked on a full queue', async (t) => {
@@ -91,7 +92,7 @@ test('bad input is 400 naming the field', async (t) => {
     assert.equal(response.statusCode, 400, JSON.stringify(payload))
     assert.match(response.json().message, message, JSON.stringify(payload))
   }
-  assert.equal(producerConsumerThreads.live, 0)
+  assert.equal(liveWorkers.count('labs'), 0)
 })
 
 test('a run past LAB_MAX_MS is stopped: 504 LAB_TIMED_OUT, its threads terminated, the service still answers', async (t) => {
@@ -104,7 +105,7 @@ test('a run past LAB_MAX_MS is stopped: 504 LAB_TIMED_OUT, its threads terminate
   assert.equal(response.json().code, 'LAB_TIMED_OUT')
   assert.match(response.json().message, /LAB_MAX_MS \(4000 ms\).* of 10000000 messages/)
   assert.ok(elapsed >= 3900 && elapsed < 10_000, `answered after ${elapsed} ms`)
-  assert.equal(producerConsumerThreads.live, 0)
+  assert.equal(liveWorkers.count('labs'), 0)
   assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200)
 })
 
@@ -112,7 +113,7 @@ test('one run at a time (429 LAB_BUSY); closing the app stops the run in flight:
   const app = await buildApp(testConfig())
   t.after(() => app.close())
   const pending = app.inject({ method: 'POST', url: '/labs/producer-consumer', payload: { producers: 2, consumers: 2, capacity: 1, messages: 10_000_000 } })
-  await waitFor(() => producerConsumerThreads.live === 4, 20_000, 'four lab threads')
+  await waitFor(() => liveWorkers.count('labs') === 4, 20_000, 'four lab threads')
   const second = await app.inject({ method: 'POST', url: '/labs/producer-consumer', payload: {} })
   assert.equal(second.statusCode, 429, second.body)
   assert.equal(second.json().code, 'LAB_BUSY')
@@ -120,5 +121,5 @@ test('one run at a time (429 LAB_BUSY); closing the app stops the run in flight:
   const response = await pending
   assert.equal(response.statusCode, 503, response.body)
   assert.equal(response.json().code, 'SHUTTING_DOWN')
-  assert.equal(producerConsumerThreads.live, 0)
+  assert.equal(liveWorkers.count('labs'), 0)
 })

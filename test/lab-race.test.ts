@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { availableParallelism } from 'node:os'
 import { test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
-import { liveLabThreads } from '../src/labs/race-deadlock-threads.js'
+import { liveWorkers } from '../src/threads/live-workers.js'
 import { buildTestApp, waitFor } from './support/app.js'
 
 interface Tally { expected: number, actual: number, lostUpdates: number, ms: number, startupMs: number }
@@ -18,7 +18,7 @@ interface RaceReport {
 async function race (app: FastifyInstance, body: Record<string, unknown>): Promise<RaceReport> {
   const response = await app.inject({ method: 'POST', url: '/labs/race', payload: body })
   assert.equal(response.statusCode, 200, response.body)
-  assert.equal(liveLabThreads(), 0, 'every lab thread has exited when the lab answers')
+  assert.equal(liveWorkers.count('labs'), 0, 'every lab thread has exited when the lab answers')
   return response.json()
 }
 
@@ -79,19 +79,19 @@ test('a run over LAB_MAX_MS is stopped with LAB_TIMED_OUT and its threads are te
   assert.equal(response.json().code, 'LAB_TIMED_OUT')
   assert.match(response.json().message, /race lab strategy 'mutex' did not finish within LAB_MAX_MS \(100 ms\)/)
   assert.ok(performance.now() - started < 10_000, 'answered promptly')
-  assert.equal(liveLabThreads(), 0)
+  assert.equal(liveWorkers.count('labs'), 0)
   assert.equal((await app.inject({ url: '/healthz' })).statusCode, 200)
 })
 
 test('one run at a time: a second run while one is going answers 429 LAB_BUSY', async (t) => {
   const app = await buildTestApp(t)
   const first = app.inject({ method: 'POST', url: '/labs/race', payload: { workers: 2, increments: 1000, strategies: ['atomic'], record: { workers: 2, updates: 50, delayMs: 5 } } })
-  await waitFor(() => liveLabThreads() > 0, 20_000, 'the first run\'s threads')
+  await waitFor(() => liveWorkers.count('labs') > 0, 20_000, 'the first run\'s threads')
   const second = await app.inject({ method: 'POST', url: '/labs/race', payload: { workers: 1, increments: 1 } })
   assert.equal(second.statusCode, 429, second.body)
   assert.equal(second.json().code, 'LAB_BUSY')
   assert.equal((await first).statusCode, 200)
-  assert.equal(liveLabThreads(), 0)
+  assert.equal(liveWorkers.count('labs'), 0)
 })
 
 test('bad input: 400 naming the field and the limit', async (t) => {
@@ -112,5 +112,5 @@ test('bad input: 400 naming the field and the limit', async (t) => {
     assert.equal(response.json().code, code, JSON.stringify(payload))
     assert.match(response.json().message, message, JSON.stringify(payload))
   }
-  assert.equal(liveLabThreads(), 0, 'rejected runs start no thread')
+  assert.equal(liveWorkers.count('labs'), 0, 'rejected runs start no thread')
 })

@@ -1,12 +1,13 @@
-import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import type { ExecutionPlan, ExecutionResult } from './executor.js'
-import { liveWorkers } from './live-workers.js'
-import type { ModeDefinition } from './mode-definition.js'
-import type { ChildToMain, CpuTimes, JobContext, MainToChild, TaskOutcome } from './messages.js'
+import { liveWorkers } from '../threads/live-workers.js'
+import { WorkerGroup, type Member } from '../threads/worker-group.js'
+import { processHandle } from '../threads/worker-handle.js'
+import { workerFile } from '../threads/worker-files.js'
 import { BatchSizer } from './batch-sizer.js'
+import type { ExecutionPlan, ExecutionResult } from './executor.js'
+import type { ChildToMain, CpuTimes, JobContext, MainToChild, TaskOutcome } from './messages.js'
+import type { ModeDefinition } from './mode-definition.js'
 import { TaskCursor } from './task-cursor.js'
-import { workerFile } from './worker-files.js'
 
 /**
  * Shared memory cannot cross a process boundary: a child gets a copy of the job context without its
@@ -28,17 +29,15 @@ interface Chunk {
   dispatchedAt: number
 }
 
-interface Child {
-  process: ChildProcess
-  label: string
+/** What the parent knows of one child beyond the group's own bookkeeping. */
+interface ChildState {
+  member: Member<ChildToMain>
   /** the chunks it was sent and has not finished, oldest (the one it runs) first: indices not yet reported */
   chunks: Chunk[]
   cpu: CpuTimes
   /** it was told to stop: it takes no more chunks */
   stopping: boolean
-  ready: boolean
   saidBye: boolean
-  gone: boolean
 }
 
 /** Chunks a child holds at once: the one it runs and the next, so it never waits for an IPC round trip between chunks. */
@@ -57,23 +56,25 @@ const runProcesses = (plan: ExecutionPlan) => new Promise<ExecutionResult>((reso
   const cursor = new TaskCursor(plan.tasks)
   const sizer = new BatchSizer({ setting: plan.batch, lanes: plan.concurrency, targetMs: plan.autoBatchMs, maxBatch: plan.maxBatch })
   const entry = fileURLToPath(workerFile('process-entry'))
-  const children: Child[] = []
+  /** by slot, made the first time a child is heard of */
+  const children: ChildState[] = []
+  const childOf = (member: Member<ChildToMain>): ChildState =>
+    (children[member.slot] ??= { member, chunks: [], cpu: { userMs: 0, systemMs: 0 }, stopping: false, saidBye: false })
   const spawnedAt = performance.now()
   let startupMs = 0
   let started = false
-  let spawning = true
   let lastByeAt = 0
   let deaths = 0
   let lastDeath = ''
   let forkError = ''
 
-  const live = () => children.filter((child) => !child.gone)
-  const send = (child: Child, message: MainToChild) => {
-    if (!child.gone && child.process.connected) child.process.send(message)
+  const live = () => group.live.map(childOf)
+  const send = (child: ChildState, message: MainToChild) => {
+    if (!child.member.gone) child.member.handle.send(message)
   }
   /** Sends the child its next chunk; false when it sent none (nothing left, or the child cannot take one). */
-  const dispatch = (child: Child): boolean => {
-    if (plan.signal.aborted || child.gone || !child.process.connected || child.stopping) return false
+  const dispatch = (child: ChildState): boolean => {
+    if (plan.signal.aborted || child.member.gone || !child.member.handle.reachable || child.stopping) return false
     if (cursor.exhausted) {
       stopWhenAllDone()
       return false
@@ -93,81 +94,18 @@ const runProcesses = (plan: ExecutionPlan) => new Promise<ExecutionResult>((reso
       send(child, { type: 'stop' })
     }
   }
-  const startWhenAllReady = () => {
-    if (started || spawning || plan.signal.aborted) return
-    const alive = live()
-    if (alive.length === 0 || !alive.every((child) => child.ready)) return
-    started = true
-    startupMs = performance.now() - spawnedAt
-    for (let ahead = 0; ahead < CHUNKS_AHEAD; ahead++) for (const child of alive) dispatch(child)
-  }
-  const stop = () => { for (const child of live()) child.process.kill('SIGKILL') }
-  plan.signal.addEventListener('abort', stop, { once: true })
+  const stop = () => group.kill()
 
-  const finishIfAllGone = () => {
-    if (spawning || live().length > 0) return
-    plan.signal.removeEventListener('abort', stop)
-    const childCpu = children.reduce((sum, child) => ({
-      userMs: sum.userMs + child.cpu.userMs,
-      systemMs: sum.systemMs + child.cpu.systemMs
-    }), { userMs: 0, systemMs: 0 })
-    const result: ExecutionResult = {
-      startupMs,
-      teardownMs: lastByeAt > 0 ? performance.now() - lastByeAt : 0,
-      childCpu,
-      workerDeaths: deaths,
-      dispatches: sizer.dispatches
-    }
-    if (!plan.signal.aborted && !cursor.exhausted) {
-      result.fatalError = forkError
-        ? `could not start child processes: ${forkError}`
-        : `all ${children.length} child processes died before the job finished (last: ${lastDeath})`
-    }
-    resolve(result)
-  }
-
-  /** Called once per child, whether it exited, was killed, or could never be forked. */
-  const gone = (child: Child, how: string) => {
-    if (child.gone) return
-    child.gone = true
-    liveWorkers.processes--
-    if (!child.saidBye && !plan.signal.aborted) {
-      deaths++
-      const [running, ...ahead] = child.chunks
-      child.chunks = []
-      // The chunk it was running: some of its tasks may have run without being reported, so they count as failed.
-      const pending = [...running?.unreported ?? []].sort((a, b) => a - b)
-      // Chunks ahead never started: back to the cursor for the other children (not run, if none is left).
-      cursor.giveBack(ahead.flatMap((chunk) => [...chunk.unreported]))
-      lastDeath = `${child.label} ${how}` + (pending.length > 0 ? ` during task ${pending[0]}` : '')
-      const failed: TaskOutcome[] = pending.map((index) => ({ index, ok: false, runMs: 0, error: lastDeath, worker: child.label, lost: true }))
-      if (failed.length > 0) plan.onOutcomes(failed)
-      if (started) {
-        // dispatch() refuses a child whose IPC channel has closed before its 'close' event: stop trying that one.
-        for (const other of live()) while (other.chunks.length < CHUNKS_AHEAD && dispatch(other));
-        stopWhenAllDone()
-      }
-    }
-    startWhenAllReady()
-    finishIfAllGone()
-  }
-
-  const spawnChild = (): void => {
-    const process = fork(entry, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-    liveWorkers.processes++
-    const child: Child = {
-      process,
-      label: `pid ${process.pid ?? '?'}`,
-      chunks: [],
-      cpu: { userMs: 0, systemMs: 0 },
-      stopping: false,
-      ready: false,
-      saidBye: false,
-      gone: false
-    }
-    children.push(child)
-    process.on('message', (message: ChildToMain) => {
-      if (child.gone) return
+  const group: WorkerGroup<ChildToMain> = new WorkerGroup<ChildToMain>('processes', {
+    isReady: (message) => message.type === 'ready',
+    onAllReady: () => {
+      started = true
+      startupMs = performance.now() - spawnedAt
+      const alive = live()
+      for (let ahead = 0; ahead < CHUNKS_AHEAD; ahead++) for (const child of alive) dispatch(child)
+    },
+    onMessage: (member, message) => {
+      const child = childOf(member)
       if (message.type === 'outcomes') {
         const chunk = child.chunks[0]
         for (const outcome of message.outcomes) {
@@ -181,37 +119,61 @@ const runProcesses = (plan: ExecutionPlan) => new Promise<ExecutionResult>((reso
           child.chunks.shift()
           dispatch(child)
         }
-      } else if (message.type === 'ready') {
-        child.ready = true
-        startWhenAllReady()
-      } else {
+      } else if (message.type === 'bye') {
         child.saidBye = true
         child.cpu = message.cpu
         lastByeAt = performance.now()
       }
-    })
-    // A fork that fails (EAGAIN, ENOMEM…) emits 'error' and never 'exit'.
-    process.on('error', (error) => {
-      if (process.pid === undefined) {
-        forkError = error.message
-        gone(child, `could not be forked: ${error.message}`)
+    },
+    // Called once per child, whether it exited, was killed, or could never be forked.
+    onGone: (member, { how, startError }) => {
+      const child = childOf(member)
+      if (startError) forkError = startError
+      if (child.saidBye || plan.signal.aborted) return
+      deaths++
+      const [running, ...ahead] = child.chunks
+      child.chunks = []
+      // The chunk it was running: some of its tasks may have run without being reported, so they count as failed.
+      const pending = [...running?.unreported ?? []].sort((a, b) => a - b)
+      // Chunks ahead never started: back to the cursor for the other children (not run, if none is left).
+      cursor.giveBack(ahead.flatMap((chunk) => [...chunk.unreported]))
+      lastDeath = `${member.handle.label} ${how}` + (pending.length > 0 ? ` during task ${pending[0]}` : '')
+      const failed: TaskOutcome[] = pending.map((index) => ({ index, ok: false, runMs: 0, error: lastDeath, worker: member.handle.label, lost: true }))
+      if (failed.length > 0) plan.onOutcomes(failed)
+      if (started) {
+        // dispatch() refuses a child whose IPC channel has closed before its 'close' event: stop trying that one.
+        for (const other of live()) while (other.chunks.length < CHUNKS_AHEAD && dispatch(other));
+        stopWhenAllDone()
       }
-    })
-    // 'close', not 'exit': it comes after the IPC channel has delivered the child's last messages.
-    process.on('close', (code, signal) => gone(child, `exited with ${signal ?? `code ${code}`}`))
-    send(child, { type: 'init', job })
-  }
-
-  try {
-    for (let slot = 0; slot < plan.concurrency && !plan.signal.aborted; slot++) spawnChild()
-  } catch (error) {
-    forkError = (error as Error).message
-    stop()
-  }
-  spawning = false
-  if (plan.signal.aborted) stop()
-  startWhenAllReady()
-  finishIfAllGone()
+    },
+    onAllGone: () => {
+      plan.signal.removeEventListener('abort', stop)
+      const childCpu = group.members.map(childOf).reduce((sum, child) => ({
+        userMs: sum.userMs + child.cpu.userMs,
+        systemMs: sum.systemMs + child.cpu.systemMs
+      }), { userMs: 0, systemMs: 0 })
+      const result: ExecutionResult = {
+        startupMs,
+        teardownMs: lastByeAt > 0 ? performance.now() - lastByeAt : 0,
+        childCpu,
+        workerDeaths: deaths,
+        dispatches: sizer.dispatches
+      }
+      if (!plan.signal.aborted && !cursor.exhausted) {
+        const startError = forkError || group.spawnError
+        result.fatalError = startError
+          ? `could not start child processes: ${startError}`
+          : `all ${group.members.length} child processes died before the job finished (last: ${lastDeath})`
+      }
+      resolve(result)
+    }
+  })
+  plan.signal.addEventListener('abort', stop, { once: true })
+  group.spawnAll(plan.concurrency, () => {
+    const handle = processHandle<ChildToMain>(entry, { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    handle.send({ type: 'init', job } satisfies MainToChild)
+    return handle
+  }, () => !plan.signal.aborted)
 })
 
 export const processesMode: ModeDefinition = {
@@ -225,6 +187,6 @@ export const processesMode: ModeDefinition = {
   singleTask: false,
   concurrencyLimit: (config) => ({ max: config.MAX_PROCESSES, variable: 'MAX_PROCESSES' }),
   workersFor: (concurrency) => concurrency,
-  liveWorkers: () => liveWorkers.processes,
+  liveWorkers: () => liveWorkers.count('processes'),
   run: runProcesses
 }

@@ -3,7 +3,7 @@ import { Piscina } from 'piscina'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../config.js'
 import type { PoolTask, TaskOutcome } from './messages.js'
-import { workerFile } from './worker-files.js'
+import { workerFile } from '../threads/worker-files.js'
 
 const WARM_TIMEOUT_MS = 30_000
 

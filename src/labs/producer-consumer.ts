@@ -10,10 +10,11 @@
  * is bounded by LAB_MAX_MS: past it, every thread is terminated and the run answers LAB_TIMED_OUT.
  */
 import { availableParallelism } from 'node:os'
-import type { Worker } from 'node:worker_threads'
 import type { Config } from '../config.js'
 import { LabTimedOut, ShuttingDown } from '../errors.js'
-import { spawnThread, workerFile } from '../executors/worker-files.js'
+import { WorkerGroup } from '../threads/worker-group.js'
+import { threadHandle } from '../threads/worker-handle.js'
+import { workerFile } from '../threads/worker-files.js'
 import { SharedBoundedQueue } from './bounded-queue.js'
 
 export type PcRole = 'producer' | 'consumer'
@@ -83,9 +84,6 @@ export interface ProducerConsumerReport extends ProducerConsumerSpec {
   workers: PcWorkerReport[]
 }
 
-/** Lab threads started and not exited yet: a leak shows up here (tests check it returns to 0). */
-export const producerConsumerThreads = { live: 0 }
-
 const TWO_TO_32 = 4_294_967_296
 
 /** xor of 0 … n − 1. */
@@ -119,8 +117,6 @@ export function checkProducerConsumerSpec (spec: ProducerConsumerSpec, config: C
   return undefined
 }
 
-interface Thread { worker: Worker, role: PcRole, index: number, label: string, done: boolean, error: string }
-
 /**
  * Runs one experiment and answers its report, or rejects with LabTimedOut (past `maxMs`), ShuttingDown (`signal`
  * aborted) or an Error when a thread fails. Every thread has exited when the promise settles.
@@ -131,26 +127,35 @@ export function runProducerConsumer (spec: ProducerConsumerSpec, options: { maxM
   const queue = new SharedBoundedQueue(queueBuffer)
   const seenBuffer = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * Math.ceil(messages / 32))
   const seen = new Int32Array(seenBuffer)
-  const threads: Thread[] = []
   const reports: Extract<PcThreadToMain, { type: 'done' }>[] = []
+  /** slots that posted 'done' */
+  const done = new Set<number>()
   const spawnedAt = performance.now()
   let startupMs = 0
   let goAt = 0
-  let ready = 0
   let producersLeft = producers
   let consumersLeft = consumers
+  // Slots 0 … producers − 1 are the producers, the rest the consumers.
+  const roleOf = (slot: number): { role: PcRole, index: number } =>
+    slot < producers ? { role: 'producer', index: slot } : { role: 'consumer', index: slot - producers }
 
   return new Promise<ProducerConsumerReport>((resolve, reject) => {
-    let settled = false
+    let outcome: { error: Error } | { report: ProducerConsumerReport } | undefined
+    let allGone = false
+    const settle = () => {
+      if (!outcome || !allGone) return
+      if ('error' in outcome) reject(outcome.error)
+      else resolve(outcome.report)
+    }
 
-    // Settles once: clears the deadline, then joins every thread (terminate() resolves once it has exited).
-    const finish = (outcome: { error: Error } | { report: ProducerConsumerReport }) => {
-      if (settled) return
-      settled = true
+    // Decides once: clears the deadline, then joins every thread (the promise settles when the last is gone).
+    const finish = (result: NonNullable<typeof outcome>) => {
+      if (outcome) return
+      outcome = result
       clearTimeout(deadline)
       options.signal?.removeEventListener('abort', onAbort)
-      const joined = threads.map((thread) => thread.worker.terminate().catch(() => undefined))
-      Promise.all(joined).then(() => ('error' in outcome ? reject(outcome.error) : resolve(outcome.report)), reject)
+      group.kill()
+      settle()
     }
     const deadline = setTimeout(() => finish({ error: new LabTimedOut('the producer/consumer run', options.maxMs, ` after ${popcount(seen)} of ${messages} messages had been consumed`) }), options.maxMs)
     const onAbort = () => finish({ error: new ShuttingDown() })
@@ -166,38 +171,37 @@ export function runProducerConsumer (spec: ProducerConsumerSpec, options: { maxM
       }
     }
 
-    const spawn = (role: PcRole, index: number, from: number, to: number) => {
-      const workerData: PcWorkerData = { role, index, queue: queueBuffer, seen: seenBuffer, from, to, workUs: spec.workUs }
-      const worker = spawnThread(workerFile('lab-producer-consumer-entry'), { workerData })
-      producerConsumerThreads.live++
-      const thread: Thread = { worker, role, index, label: `${role} ${index}`, done: false, error: '' }
-      threads.push(thread)
-      worker.on('message', (message: PcThreadToMain) => {
-        if (message.type === 'ready') {
-          if (++ready < producers + consumers) return
-          startupMs = performance.now() - spawnedAt
-          goAt = performance.now()
-          for (const each of threads) each.worker.postMessage('go')
-        } else {
-          thread.done = true
-          onDone(message)
-        }
-      })
-      worker.on('error', (error) => { thread.error = `: ${error.message}` })
-      worker.on('exit', (code) => {
-        producerConsumerThreads.live--
-        if (!thread.done) finish({ error: new Error(`${thread.label} exited with code ${code}${thread.error} before it finished`) })
-      })
-    }
-
-    try {
-      for (let index = 0; index < producers; index++) {
-        spawn('producer', index, Math.floor(index * messages / producers), Math.floor((index + 1) * messages / producers))
+    const group: WorkerGroup<PcThreadToMain> = new WorkerGroup<PcThreadToMain>('labs', {
+      isReady: (message) => message.type === 'ready',
+      onAllReady: (threads) => {
+        if (threads.length < producers + consumers) return // one died before it was ready: onGone ends the run
+        startupMs = performance.now() - spawnedAt
+        goAt = performance.now()
+        for (const thread of threads) thread.handle.send('go')
+      },
+      onMessage: (thread, message) => {
+        if (message.type !== 'done') return
+        done.add(thread.slot)
+        onDone(message)
+      },
+      onGone: (thread, { how }) => {
+        const { role, index } = roleOf(thread.slot)
+        if (!done.has(thread.slot)) finish({ error: new Error(`${role} ${index} ${how} before it finished`) })
+      },
+      onAllGone: () => {
+        allGone = true
+        settle()
       }
-      for (let index = 0; index < consumers; index++) spawn('consumer', index, 0, 0)
-    } catch (error) {
-      finish({ error: error as Error })
-    }
+    })
+    group.spawnAll(producers + consumers, (slot) => {
+      const { role, index } = roleOf(slot)
+      const [from, to] = role === 'producer'
+        ? [Math.floor(index * messages / producers), Math.floor((index + 1) * messages / producers)]
+        : [0, 0]
+      const workerData: PcWorkerData = { role, index, queue: queueBuffer, seen: seenBuffer, from, to, workUs: spec.workUs }
+      return threadHandle<PcThreadToMain>(workerFile('lab-producer-consumer-entry'), { workerData })
+    })
+    if (group.spawnError) finish({ error: new Error(group.spawnError) })
   })
 }
 

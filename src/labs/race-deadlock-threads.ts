@@ -10,58 +10,41 @@
  * A thread blocked in Atomics.wait (a deadlocked lock, the gate) is still terminated: Worker.terminate()
  * interrupts the wait.
  */
-import type { Worker } from 'node:worker_threads'
 import { LabStopped, LabTimedOut } from '../errors.js'
-import { spawnThread, workerFile } from '../executors/worker-files.js'
+import { WorkerGroup, type Member } from '../threads/worker-group.js'
+import { threadHandle } from '../threads/worker-handle.js'
+import { workerFile } from '../threads/worker-files.js'
 import { StartGate, type LabThreadMessage } from './race-deadlock-gate.js'
-
-let liveThreads = 0
-
-/** Race and deadlock lab threads that have been spawned and have not emitted 'exit' yet (0 between runs). */
-export function liveLabThreads (): number {
-  return liveThreads
-}
-
-interface Member<Result> {
-  worker: Worker
-  ready: boolean
-  result: Result | undefined
-  exited: boolean
-  error: string
-}
 
 /** N threads of one worker file, each with its own workerData plus the shared `gate`. */
 export class LabThreadGroup<Result> {
   readonly gate = StartGate.allocate()
-  readonly #members: Array<Member<Result>> = []
+  readonly #group: WorkerGroup<LabThreadMessage<Result>>
+  readonly #results = new Map<number, Result>()
+  readonly #errors = new Map<number, string>()
   #waiters: Array<() => boolean> = []
 
   constructor (entry: string, workerData: readonly object[]) {
-    try {
-      for (const data of workerData) this.#spawn(entry, { ...data, gate: this.gate })
-    } catch (error) {
-      // The OS refused a thread (EAGAIN): do not leave the ones already started behind.
-      this.terminate().catch(() => {})
-      throw error
-    }
+    this.#group = new WorkerGroup<LabThreadMessage<Result>>('labs', {
+      isReady: (message) => message.type === 'ready',
+      onMessage: (member, message) => {
+        if (message.type === 'result') this.#results.set(member.slot, message.result)
+        this.#changed()
+      },
+      onAllReady: () => this.#changed(),
+      onGone: (member, { error }) => {
+        this.#errors.set(member.slot, error === undefined ? '' : `: ${error}`)
+        this.#changed()
+      },
+      onAllGone: () => this.#changed()
+    })
+    this.#group.spawnAll(workerData.length, (slot) => threadHandle(workerFile(entry), { workerData: { ...workerData[slot], gate: this.gate } }))
+    // The OS refused a thread (EAGAIN): the group killed the ones already started.
+    if (this.#group.spawnError) throw new Error(this.#group.spawnError)
   }
 
-  #spawn (entry: string, workerData: object): void {
-    const worker = spawnThread(workerFile(entry), { workerData })
-    liveThreads++
-    const member: Member<Result> = { worker, ready: false, result: undefined, exited: false, error: '' }
-    this.#members.push(member)
-    worker.on('message', (message: LabThreadMessage<Result>) => {
-      if (message.type === 'ready') member.ready = true
-      else member.result = message.result
-      this.#changed()
-    })
-    worker.on('error', (error) => { member.error = `: ${error.message}` })
-    worker.on('exit', () => {
-      member.exited = true
-      liveThreads--
-      this.#changed()
-    })
+  get #members (): Array<Member<LabThreadMessage<Result>>> {
+    return this.#group.members
   }
 
   #changed (): void {
@@ -82,9 +65,9 @@ export class LabThreadGroup<Result> {
 
   /** Every thread has loaded and is waiting at the gate; throws when one died instead (e.g. a bad entry file). */
   async ready (): Promise<void> {
-    await this.#until(() => this.#members.every((member) => member.ready || member.exited))
+    await this.#until(() => this.#members.every((member) => member.ready || member.gone))
     const dead = this.#members.find((member) => !member.ready)
-    if (dead) throw new Error(`a lab thread exited before it was ready${dead.error}`)
+    if (dead) throw new Error(`a lab thread exited before it was ready${this.#errors.get(dead.slot) ?? ''}`)
   }
 
   /** Lets every thread go at once. */
@@ -94,26 +77,27 @@ export class LabThreadGroup<Result> {
 
   /** Every thread has exited (joined). */
   exited (): Promise<void> {
-    return this.#until(() => this.#members.every((member) => member.exited))
+    return this.#until(() => this.#members.every((member) => member.gone))
   }
 
   /** Each thread's result in spawn order; throws when one exited without posting it (it crashed). */
   results (): Result[] {
-    return this.#members.map((member, slot) => {
-      if (member.result === undefined) throw new Error(`lab thread ${slot} exited without a result${member.error}`)
-      return member.result
+    return this.#members.map((member) => {
+      const result = this.#results.get(member.slot)
+      if (result === undefined) throw new Error(`lab thread ${member.slot} exited without a result${this.#errors.get(member.slot) ?? ''}`)
+      return result
     })
   }
 
   get live (): number {
-    return this.#members.filter((member) => !member.exited).length
+    return this.#group.live.length
   }
 
   /** Terminates the given threads (default: all) and resolves once they have exited. */
-  terminate (slots: readonly number[] = this.#members.map((_, slot) => slot)): Promise<void> {
+  terminate (slots: readonly number[] = this.#members.map((member) => member.slot)): Promise<void> {
     const members = slots.map((slot) => this.#members[slot]).filter((member) => member !== undefined)
-    for (const member of members) if (!member.exited) member.worker.terminate().catch(() => {})
-    return this.#until(() => members.every((member) => member.exited))
+    for (const member of members) if (!member.gone) member.handle.kill()
+    return this.#until(() => members.every((member) => member.gone))
   }
 }
 
@@ -121,7 +105,7 @@ export class LabThreadGroup<Result> {
  * Runs `work` against a deadline and an abort signal. Past the deadline it fails with LAB_TIMED_OUT; either way
  * every thread of the group has exited before this returns or throws.
  */
-export async function withinDeadline<T> (group: LabThreadGroup<unknown>, limit: { what: string, ms: number, maxMs: number, signal: AbortSignal }, work: () => Promise<T>): Promise<T> {
+export async function withinDeadline<T> (group: Pick<LabThreadGroup<unknown>, 'terminate'>, limit: { what: string, ms: number, maxMs: number, signal: AbortSignal }, work: () => Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   let onAbort = () => {}
   const expired = new Promise<never>((_resolve, reject) => {

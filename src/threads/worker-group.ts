@@ -1,0 +1,111 @@
+/**
+ * The skeleton every set of threads or child processes shares (threads and processes jobs, the labs): start
+ * them, wait until all are ready, let them go together, and know when the last one is gone.
+ *
+ *   spawnAll(n) ──▶ member: loads, posts its ready message ──▶ every live member ready ──▶ onAllReady (once)
+ *   member gone (exit, close, could not start) ──▶ onGone ──▶ the rest all ready? ──▶ none left? ──▶ onAllGone (once)
+ *
+ * A member that dies before it is ready does not hold the others back: readiness is checked over the live ones.
+ * After kill() nothing is started any more (onAllReady never fires), and onAllGone still does once all are gone.
+ * Every member is counted in the one live-worker account from spawn until it is gone.
+ */
+import { liveWorkers, type WorkerOwner } from './live-workers.js'
+import type { Gone, WorkerHandle } from './worker-handle.js'
+
+export interface Member<Out> {
+  readonly slot: number
+  readonly handle: WorkerHandle<Out>
+  ready: boolean
+  gone: boolean
+}
+
+export interface WorkerGroupHooks<Out> {
+  /** whether a message is a member's "I am ready" (it is not passed on to onMessage) */
+  isReady: (message: Out) => boolean
+  onMessage?: (member: Member<Out>, message: Out) => void
+  /** a member is gone; called before readiness and the end are checked again */
+  onGone?: (member: Member<Out>, gone: Gone) => void
+  onAllReady?: (members: Array<Member<Out>>) => void
+  onAllGone?: () => void
+}
+
+export class WorkerGroup<Out> {
+  readonly members: Array<Member<Out>> = []
+  /** set when the OS refused to start a member (new Worker throws EAGAIN): the group was killed */
+  spawnError = ''
+  readonly #owner: WorkerOwner
+  readonly #hooks: WorkerGroupHooks<Out>
+  #spawning = false
+  #killed = false
+  #allReady = false
+  #allGone = false
+
+  constructor (owner: WorkerOwner, hooks: WorkerGroupHooks<Out>) {
+    this.#owner = owner
+    this.#hooks = hooks
+  }
+
+  get live (): Array<Member<Out>> {
+    return this.members.filter((member) => !member.gone)
+  }
+
+  get killed (): boolean {
+    return this.#killed
+  }
+
+  /** Starts members 0 … count − 1 while `go()` holds; a throw stops the rest and kills those started. */
+  spawnAll (count: number, spawn: (slot: number) => WorkerHandle<Out>, go: () => boolean = () => true): void {
+    this.#spawning = true
+    try {
+      for (let slot = 0; slot < count && go(); slot++) this.#add(slot, spawn(slot))
+    } catch (error) {
+      this.spawnError = (error as Error).message
+      this.kill()
+    }
+    this.#spawning = false
+    this.#check()
+  }
+
+  /** Stops every live member at once; the group's end comes through onGone / onAllGone as usual. */
+  kill (): void {
+    this.#killed = true
+    for (const member of this.live) member.handle.kill()
+  }
+
+  #add (slot: number, handle: WorkerHandle<Out>): void {
+    liveWorkers.added(this.#owner)
+    const member: Member<Out> = { slot, handle, ready: false, gone: false }
+    this.members.push(member)
+    handle.onMessage((message) => {
+      if (member.gone) return
+      if (this.#hooks.isReady(message)) {
+        member.ready = true
+        this.#check()
+      } else {
+        this.#hooks.onMessage?.(member, message)
+      }
+    })
+    handle.onGone((gone) => {
+      if (member.gone) return
+      member.gone = true
+      liveWorkers.removed(this.#owner)
+      this.#hooks.onGone?.(member, gone)
+      this.#check()
+    })
+  }
+
+  #check (): void {
+    if (this.#spawning) return
+    if (!this.#allReady && !this.#killed) {
+      const alive = this.live
+      if (alive.length > 0 && alive.every((member) => member.ready)) {
+        this.#allReady = true
+        this.#hooks.onAllReady?.(alive)
+      }
+    }
+    if (!this.#allGone && this.live.length === 0) {
+      this.#allGone = true
+      this.#hooks.onAllGone?.()
+    }
+  }
+}
