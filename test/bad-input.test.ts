@@ -313,3 +313,16 @@ test('the default limits are enforced too (no overrides)', async (t) => {
     { name: 'body over 64 KiB', request: { method: 'POST', url: '/jobs', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ ...base, pad: 'x'.repeat(65_536) }) }, status: 413, code: 'BODY_TOO_LARGE', message: ['65536', 'BODY_LIMIT_BYTES'] }
   ])
 })
+
+test('per-task work and file memory in flight are bounded, naming the fields and the limit', async (t) => {
+  const app = await buildTestApp(t)
+  const hash = await app.inject({ method: 'POST', url: '/jobs', payload: { workload: 'hash', mode: 'pool', params: { bytes: 16_777_216, rounds: 100_000 } } })
+  assert.equal(hash.statusCode, 400)
+  assert.match(hash.json().message, /body\/params\/bytes × body\/params\/rounds must be <= 4294967296 per task \(MAX_HASH_TASK_BYTES\)/)
+  const work = await app.inject({ method: 'GET', url: '/work/hash?bytes=16777216&rounds=100000' })
+  assert.equal(work.statusCode, 400)
+  assert.match(work.json().message, /querystring\/bytes × querystring\/rounds/)
+  const file = await app.inject({ method: 'POST', url: '/jobs', payload: { workload: 'file', mode: 'async', concurrency: 1000, params: { bytes: 67_108_864 } } })
+  assert.equal(file.statusCode, 400)
+  assert.match(file.json().message, /body\/params\/bytes × concurrency must be <= 1073741824 \(MAX_FILE_INFLIGHT_BYTES\)/)
+})

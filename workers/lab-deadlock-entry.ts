@@ -7,10 +7,11 @@
  *   (deadlocked: it never gets past "lock second"; the watchdog sees the cycle in the table and terminates it)
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { StartGate, type LabThreadMessage } from '../src/labs/race-deadlock-gate.js'
+import type { LabThreadMessage } from '../src/labs/lab-thread-message.js'
+import { StartGate } from '../src/sync/start-gate.js'
 import { backoffMs, lockOrder, type DeadlockThreadResult, type DeadlockWorkerData } from '../src/labs/deadlock-messages.js'
 import { WaitForTable } from '../src/labs/deadlock-wait-for.js'
-import { SharedMutex } from '../src/labs/shared-mutex.js'
+import { SharedMutex } from '../src/sync/mutex.js'
 import { seededRandom } from '../src/workloads/seeded-random.js'
 
 const data = workerData as DeadlockWorkerData & { gate: SharedArrayBuffer }

@@ -6,7 +6,7 @@
  *   consumer: take() until QUEUE_STOPPED (stopped AND empty) ──▶ 'done' ──▶ main: join (terminate + 'exit')
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { QUEUE_STOPPED, SharedBoundedQueue } from '../src/labs/bounded-queue.js'
+import { QUEUE_STOPPED, SharedBoundedQueue } from '../src/sync/bounded-queue.js'
 import type { PcThreadToMain, PcWorkerData } from '../src/labs/producer-consumer.js'
 
 const { role, index, queue: queueBuffer, seen: seenBuffer, from, to, workUs } = workerData as PcWorkerData

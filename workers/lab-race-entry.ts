@@ -6,9 +6,10 @@
  *   thread: loop on cells[COUNTER] ──▶ 'result' { startedAt, endedAt } ──▶ returns and exits (joined by main)
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { StartGate, type LabThreadMessage } from '../src/labs/race-deadlock-gate.js'
+import type { LabThreadMessage } from '../src/labs/lab-thread-message.js'
+import { StartGate } from '../src/sync/start-gate.js'
 import { RaceCell, type RaceThreadResult, type RaceWorkerData } from '../src/labs/race-messages.js'
-import { SharedMutex } from '../src/labs/shared-mutex.js'
+import { SharedMutex } from '../src/sync/mutex.js'
 
 const data = workerData as RaceWorkerData & { gate: SharedArrayBuffer }
 const cells = new Int32Array(data.memory)

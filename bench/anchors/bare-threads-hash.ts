@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util'
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
 import { hashTask } from '../../src/workloads/hash.js'
-import { gilFor } from '../../src/workloads/gil.js'
+import { gilFor } from '../../src/sync/gil.js'
 import type { HashParams } from '../../src/workloads/params/hash.js'
 
 interface Work { tasks: number, bytes: number, rounds: number, algorithm: string, go: SharedArrayBuffer }

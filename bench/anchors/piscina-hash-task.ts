@@ -1,7 +1,7 @@
 /** The bare piscina anchor's worker: the service's own hash task function, called directly (no engine around it). */
 import { hashTask } from '../../src/workloads/hash.js'
 import type { HashParams } from '../../src/workloads/params/hash.js'
-import { gilFor } from '../../src/workloads/gil.js'
+import { gilFor } from '../../src/sync/gil.js'
 
 const gil = gilFor(undefined)
 

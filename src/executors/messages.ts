@@ -4,7 +4,7 @@
  *   main ──JobContext──▶ worker entry ──runTask──▶ workload task function
  *   main ◀──TaskOutcome[]── worker entry
  */
-import type { GilShared } from '../workloads/gil.js'
+import type { GilShared } from '../sync/gil.js'
 import type { WorkloadName } from '../workloads/tasks.js'
 
 /** Everything a worker needs to run any task of a job. Structured-cloneable. */

@@ -1,4 +1,4 @@
-import { gilFor } from '../workloads/gil.js'
+import { gilFor } from '../sync/gil.js'
 import { taskFunctions } from '../workloads/tasks.js'
 import type { JobContext, TaskOutcome } from './messages.js'
 

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js'
 import type { ExecutionPlan } from '../executors/executor.js'
 import type { JobContext, TaskOutcome } from '../executors/messages.js'
-import { Gil } from '../workloads/gil.js'
+import { Gil } from '../sync/gil.js'
 import type { JobSpec } from './spec-service.js'
 
 /**

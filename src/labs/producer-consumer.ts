@@ -15,7 +15,7 @@ import { LabTimedOut, ShuttingDown } from '../errors.js'
 import { WorkerGroup } from '../threads/worker-group.js'
 import { threadHandle } from '../threads/worker-handle.js'
 import { workerFile } from '../threads/worker-files.js'
-import { SharedBoundedQueue } from './bounded-queue.js'
+import { SharedBoundedQueue } from '../sync/bounded-queue.js'
 
 export type PcRole = 'producer' | 'consumer'
 

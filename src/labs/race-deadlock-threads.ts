@@ -14,7 +14,8 @@ import { LabStopped, LabTimedOut } from '../errors.js'
 import { WorkerGroup, type Member } from '../threads/worker-group.js'
 import { threadHandle } from '../threads/worker-handle.js'
 import { workerFile } from '../threads/worker-files.js'
-import { StartGate, type LabThreadMessage } from './race-deadlock-gate.js'
+import { StartGate } from '../sync/start-gate.js'
+import type { LabThreadMessage } from './lab-thread-message.js'
 
 /** N threads of one worker file, each with its own workerData plus the shared `gate`. */
 export class LabThreadGroup<Result> {

@@ -1,7 +1,7 @@
 import { once } from 'node:events'
 import type { Worker } from 'node:worker_threads'
 import type { Config } from '../config.js'
-import { spawnThread, workerFile } from '../executors/worker-files.js'
+import { spawnThread, workerFile } from '../threads/worker-files.js'
 
 export interface Upstream {
   url: string

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { DEFAULT_DB_LATENCY_MS } from './db-defaults.js'
 import type { DbParams } from './params/db.js'
 import { seededRandom, standardNormal } from './seeded-random.js'
-import { SharedSemaphore } from './shared-semaphore.js'
+import { SharedSemaphore } from '../sync/semaphore.js'
 import type { PreparedJob, TaskContext, TaskResult } from './workload.js'
 
 /** z-score of the 99th percentile of a normal distribution */

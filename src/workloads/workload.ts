@@ -1,6 +1,6 @@
 import type { TSchema } from 'typebox'
 import type { Config } from '../config.js'
-import type { GilLike } from './gil.js'
+import type { GilLike } from '../sync/gil.js'
 
 /** What a task function sees besides its params. Everything here can cross a thread boundary. */
 export interface TaskContext {

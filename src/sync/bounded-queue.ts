@@ -27,7 +27,7 @@
  * main thread never takes the mutex). take() answers "stopped" only when STOP is set AND the queue is empty, so a
  * consumer never leaves an item behind — the seed's consumer checked the event alone and could.
  */
-import { SharedMutex } from './shared-mutex.js'
+import { SharedMutex } from './mutex.js'
 
 const MUTEX = 0
 const NOT_FULL = 1

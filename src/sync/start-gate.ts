@@ -1,10 +1,4 @@
-/**
- * The thread side of a race or deadlock lab run (kept apart from race-deadlock-threads.ts so a thread loads
- * nothing it does not use): the start gate and the messages a thread posts.
- */
-
-/** What a lab thread posts to the main thread: 'ready' once it waits at the gate, then its result. */
-export type LabThreadMessage<Result> = { type: 'ready' } | { type: 'result', result: Result }
+/** The start gate of a race or deadlock lab run: every thread sleeps on it until the main thread opens it. */
 
 /**
  * One Int32 cell: 0 closed, 1 open. Threads sleep on it while it is 0; open() stores 1 and wakes them all.

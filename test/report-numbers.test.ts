@@ -1,0 +1,22 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { LatencyStats } from '../src/measure/latency-stats.js'
+import { buildTestApp, runJob } from './support/app.js'
+
+/** Numbers in a report mean what they say: percentiles within min and max, event-loop delay. */
+
+test('percentiles stay within the exact min and max', () => {
+  const stats = new LatencyStats()
+  for (const ms of [51.2258, 51.2258, 51.2258, 0.5]) stats.record(ms)
+  const summary = stats.summary()!
+  assert.equal(summary.max, 51.2258)
+  assert.ok(summary.p99 <= summary.max && summary.p50 <= summary.max && summary.p50 >= summary.min)
+})
+
+test('an idle event loop reports (near) zero delay, a blocked one its stall', async (t) => {
+  const app = await buildTestApp(t)
+  const idle = await runJob(app, { workload: 'db', mode: 'async', tasks: 20, concurrency: 2, params: { latencyMs: 20 } })
+  assert.ok(idle.report!.eventLoop.delayP99Ms < 10, `idle delay p99 ${idle.report!.eventLoop.delayP99Ms}`)
+  const blocked = await runJob(app, { workload: 'db', mode: 'inline', tasks: 2, params: { latencyMs: 200, driver: 'blocking' } })
+  assert.ok(blocked.report!.eventLoop.delayMaxMs >= 150, `blocked delay max ${blocked.report!.eventLoop.delayMaxMs}`)
+})
