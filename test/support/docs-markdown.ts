@@ -27,6 +27,7 @@ export function readDoc (file: string): string {
  * A fenced code block. The markers are HTML comments on the line(s) right before the fence:
  *   <!-- not run: reason -->       the docs-blocks test skips it (slow, needs docker, autocannon, Grafana, …)
  *   <!-- expect errors: reason --> it demonstrates 4xx answers on purpose (5xx never pass)
+ *   <!-- expect output: regex -->  its output (stdout and stderr) must match this regular expression
  */
 export interface CodeBlock {
   file: string
@@ -36,6 +37,9 @@ export interface CodeBlock {
   code: string
   notRun?: string
   expectErrors?: string
+  expectOutput?: RegExp
+  /** comments before the fence that are none of the markers above (a typo would silently run or skip a block) */
+  unknownMarkers: string[]
 }
 
 const SHELL = new Set(['sh', 'bash'])
@@ -54,12 +58,15 @@ export function codeBlocks (file: string, text = readDoc(file)): CodeBlock[] {
     const body: string[] = []
     let j = i + 1
     while (j < lines.length && !lines[j]!.startsWith(`${indent}${fence}`)) body.push(lines[j++]!.slice(indent!.length))
-    const block: CodeBlock = { file, line: i + 1, lang: lang ?? '', code: body.join('\n') }
+    const block: CodeBlock = { file, line: i + 1, lang: lang ?? '', code: body.join('\n'), unknownMarkers: [] }
     for (let k = i - 1; k >= 0 && /^\s*<!--.*-->\s*$/.test(lines[k]!); k--) {
       const notRun = /<!--\s*not run:\s*(.*?)\s*-->/.exec(lines[k]!)
       const expectErrors = /<!--\s*expect errors:\s*(.*?)\s*-->/.exec(lines[k]!)
+      const expectOutput = /<!--\s*expect output:\s*(.*?)\s*-->/.exec(lines[k]!)
       if (notRun) block.notRun = notRun[1]
       if (expectErrors) block.expectErrors = expectErrors[1]
+      if (expectOutput) block.expectOutput = new RegExp(expectOutput[1]!)
+      if (!notRun && !expectErrors && !expectOutput) block.unknownMarkers.push(lines[k]!.trim())
     }
     blocks.push(block)
     i = j
