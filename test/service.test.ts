@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { ConfigSchema } from '../src/config.js'
 import { buildTestApp } from './support/app.js'
 
 test('GET / describes the service, the machine and every limit', async (t) => {
@@ -15,6 +16,10 @@ test('GET / describes the service, the machine and every limit', async (t) => {
   assert.deepEqual(Object.keys(info.workloads), ['hash', 'db', 'net', 'file'])
   assert.equal(info.limits.MAX_TASKS, 1234)
   assert.equal(info.limits.POOL_SIZE, info.poolSize)
+  // Every numeric setting of the config schema is shown live (the LAB_*, AUTO_BATCH_MS and shutdown ones too).
+  const numeric = Object.entries(ConfigSchema.properties).filter(([, schema]) => (schema as { type?: string }).type === 'integer').map(([key]) => key)
+  assert.deepEqual(Object.keys(info.limits).sort(), numeric.filter((key) => key !== 'PORT').sort())
+  for (const key of ['LAB_MAX_MS', 'AUTO_BATCH_MS', 'SHUTDOWN_GRACE_MS', 'DAEMON_SHUTDOWN_WAIT_MS']) assert.equal(typeof info.limits[key], 'number', key)
   assert.equal(info.links.docs, '/docs')
 })
 
