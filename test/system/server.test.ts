@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { test } from 'node:test'
 
-const root = new URL('..', import.meta.url)
+const root = new URL('../..', import.meta.url)
 
 /** Starts a command and resolves with the URL the service logs once it listens. */
 async function startService (t: { after: (fn: () => unknown) => void }, command: string, args: string[], env: Record<string, string>) {

@@ -3,9 +3,9 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { readFile } from 'node:fs/promises'
 import { test } from 'node:test'
-import { external } from './support/external.js'
+import { external } from '../support/external.js'
 
-const root = new URL('..', import.meta.url)
+const root = new URL('../..', import.meta.url)
 
 /** Every measure the suite must produce (bench/benchmarks.ts); a quick run proves each one yields a number. */
 const EXPECTED = [

@@ -5,8 +5,8 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { MODES, listenTestApp, runJob, waitFor } from './support/app.js'
-import { external } from './support/external.js'
+import { MODES, listenTestApp, runJob, waitFor } from '../support/app.js'
+import { external } from '../support/external.js'
 
 const prometheus = external('prometheus')
 
@@ -79,7 +79,7 @@ test('a real Prometheus scrapes the service and every PromQL expression of the d
   }
   await new Promise((resolve) => setTimeout(resolve, 2000)) // two more scrapes for the gauges' rates
 
-  const dashboard = JSON.parse(readFileSync(new URL('../grafana/dashboards/concurrency-lab.json', import.meta.url), 'utf8')) as {
+  const dashboard = JSON.parse(readFileSync(new URL('../../grafana/dashboards/concurrency-lab.json', import.meta.url), 'utf8')) as {
     panels: Array<{ title: string, targets: Array<{ expr: string }> }>
     templating: { list: Array<{ name: string, query: { query: string } }> }
   }
