@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks'
+import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks'
 import type { ExecutionResult } from '../executors/executor.js'
 import { cpuBetween, sampleCpu, type CpuSample } from './cpu-sampler.js'
 import { cpuCapacity, machineInfo } from './environment.js'
@@ -16,7 +16,8 @@ const lateness = (intervalNs: number) => ms(Math.max(intervalNs / 1e6 - DELAY_RE
  * runs) to `finish()` (just after it returns), turned into the report with what the collector gathered.
  */
 export class ReportBuilder {
-  readonly #delay: IntervalHistogram
+  // (Node 24's types call it ELDHistogram, Node 20's IntervalHistogram.)
+  readonly #delay: ReturnType<typeof monitorEventLoopDelay>
   readonly #eluStart: EventLoopUtilization
   readonly cpuStart: CpuSample
 
