@@ -10,8 +10,6 @@ import { WORKLOAD_NAMES } from '../src/workloads/index.js'
 const ErrorRef = { $ref: 'Error#' }
 const IdParams = Type.Object({ id: Type.String({ description: 'timer id' }) })
 
-/** A fire's task runs in the warm pool, never on the event loop (a hash task may take seconds). */
-const TIMER_TASK_MODE = 'pool'
 const FROM_TASK = { at: 'body/task', paramsAt: 'body/task/params' }
 
 /**
@@ -19,7 +17,9 @@ const FROM_TASK = { at: 'body/task', paramsAt: 'body/task/params' }
  * every live timer is cancelled when the app closes.
  */
 const timerRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { config, specs, runner } = app.lab
+  const { config, specs, runner, modes } = app.lab
+  // A fire's task runs off the event loop, in the warm pool (a hash task may take seconds).
+  const taskMode = modes.backgroundTaskMode
 
   // Checked and completed once, when the timer is made; each fire runs it as task number fire − 1.
   const runTask: RunTimerTask = (task, fire, timerId) =>
@@ -58,7 +58,7 @@ const timerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const spec: TimerSpec = { delayMs, count }
     if (intervalMs !== undefined) spec.intervalMs = intervalMs
     if (task) {
-      const taskSpec = specs.normalize({ workload: task.workload, mode: TIMER_TASK_MODE, tasks: 1, concurrency: 1, params: task.params, seed: 1 }, FROM_TASK)
+      const taskSpec = specs.normalize({ workload: task.workload, mode: taskMode, tasks: 1, concurrency: 1, params: task.params, seed: 1 }, FROM_TASK)
       spec.task = { workload: taskSpec.workload, params: taskSpec.params as Record<string, unknown>, spec: taskSpec }
     }
     const timer = registry.create(spec)

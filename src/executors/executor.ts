@@ -18,6 +18,11 @@ export interface ExecutionPlan {
   onOutcomes: (outcomes: TaskOutcome[]) => void
   /** main-thread modes give the event loop a turn once this long has passed since the last one */
   yieldEveryMs: number
+  /**
+   * a job: wait until the mode's standing workers are all ready (the pool replacing threads after a cancel), so
+   * their start-up is reported as start-up, not counted as work; a single task (GET /work, a timer fire) just runs
+   */
+  awaitWarmWorkers: boolean
 }
 
 export interface ExecutionResult {

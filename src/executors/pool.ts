@@ -15,8 +15,8 @@ import { TaskCursor } from './task-cursor.js'
  * A dispatch whose thread dies fails all of its tasks; the pool replaces the thread and the job goes on.
  */
 async function runPool (plan: ExecutionPlan, { pool }: ModeRuntime): Promise<ExecutionResult> {
-  // After a cancel or crash piscina may still be replacing threads: wait, and report it as start-up.
-  const startupMs = await pool.warm()
+  // After a cancel or crash piscina may still be replacing threads: a job waits, and reports it as start-up.
+  const startupMs = plan.awaitWarmWorkers ? await pool.warm() : 0
   const cursor = new TaskCursor(plan.tasks)
   const lanes = Math.min(plan.concurrency, Math.ceil(plan.tasks / (plan.batch === 'auto' ? 1 : plan.batch)))
   const sizer = new BatchSizer({ setting: plan.batch, lanes, targetMs: plan.autoBatchMs, maxBatch: plan.maxBatch })

@@ -96,8 +96,10 @@ const runProcesses = (plan: ExecutionPlan) => new Promise<ExecutionResult>((reso
   }
   const stop = () => group.kill()
 
-  const group: WorkerGroup<ChildToMain> = new WorkerGroup<ChildToMain>('processes', {
+  const group: WorkerGroup<ChildToMain> = new WorkerGroup<ChildToMain>(processesMode.name, {
     isReady: (message) => message.type === 'ready',
+    // Once the group owns the child (counted, killed with the rest): a job that cannot be sent fails the start.
+    onSpawned: (member) => member.handle.send({ type: 'init', job } satisfies MainToChild),
     onAllReady: () => {
       started = true
       startupMs = performance.now() - spawnedAt
@@ -169,11 +171,9 @@ const runProcesses = (plan: ExecutionPlan) => new Promise<ExecutionResult>((reso
     }
   })
   plan.signal.addEventListener('abort', stop, { once: true })
-  group.spawnAll(plan.concurrency, () => {
-    const handle = processHandle<ChildToMain>(entry, { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-    handle.send({ type: 'init', job } satisfies MainToChild)
-    return handle
-  }, () => !plan.signal.aborted)
+  group.spawnAll(plan.concurrency, () =>
+    processHandle<ChildToMain>(entry, { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+  () => !plan.signal.aborted)
 })
 
 export const processesMode: ModeDefinition = {
@@ -187,6 +187,6 @@ export const processesMode: ModeDefinition = {
   singleTask: false,
   concurrencyLimit: (config) => ({ max: config.MAX_PROCESSES, variable: 'MAX_PROCESSES' }),
   workersFor: (concurrency) => concurrency,
-  liveWorkers: () => liveWorkers.count('processes'),
+  liveWorkers: () => liveWorkers.count(processesMode.name),
   run: runProcesses
 }

@@ -39,6 +39,16 @@ export class ModeRegistry {
     return this.all.filter((mode) => mode.singleTask).map((mode) => mode.name)
   }
 
+  /**
+   * The mode for work that must never hold up the event loop but should start at once (a timer fire's task): the
+   * first that GET /work offers and that runs off the main thread (the warm pool).
+   */
+  get backgroundTaskMode (): string {
+    const mode = this.all.find((definition) => definition.singleTask && !definition.mainThread)
+    if (!mode) throw new Error('the registry has no single-task mode off the main thread (timers need one)')
+    return mode.name
+  }
+
   /** The definition of a mode the spec schema has already checked; throws for a name it does not have. */
   get (name: string): ModeDefinition {
     const definition = this.#byName.get(name)

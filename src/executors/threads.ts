@@ -34,7 +34,7 @@ const runThreads = (plan: ExecutionPlan) => new Promise<ExecutionResult>((resolv
     group.kill()
   }
 
-  const group: WorkerGroup<ThreadToMain> = new WorkerGroup<ThreadToMain>('threads', {
+  const group: WorkerGroup<ThreadToMain> = new WorkerGroup<ThreadToMain>(threadsMode.name, {
     isReady: (message) => message.type === 'ready',
     onAllReady: (threads) => {
       startupMs = performance.now() - spawnedAt
@@ -100,6 +100,6 @@ export const threadsMode: ModeDefinition = {
   singleTask: false,
   concurrencyLimit: (config) => ({ max: config.MAX_THREADS, variable: 'MAX_THREADS' }),
   workersFor: (concurrency) => concurrency,
-  liveWorkers: () => liveWorkers.count('threads'),
+  liveWorkers: () => liveWorkers.count(threadsMode.name),
   run: runThreads
 }

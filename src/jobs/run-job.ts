@@ -57,7 +57,7 @@ async function measureExecution (job: Job, deps: RunnerDeps, shared: unknown): P
         job.progress.failed = collector.failed
         observe?.(outcomes)
         progress.touch()
-      }), deps.runtime)
+      }, true), deps.runtime)
     }
   } finally {
     measured = true

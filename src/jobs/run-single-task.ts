@@ -27,7 +27,7 @@ export async function runSingleTask (deps: RunnerDeps, spec: JobSpec, options: S
     const plan = executionPlanOf(spec, context, deps.config, new AbortController().signal, (arrived) => {
       outcomes.push(...arrived)
       observe?.(arrived)
-    })
+    }, false)
     const result = await deps.modes.get(spec.mode).run(plan, deps.runtime)
     const [outcome] = outcomes
     if (!outcome) throw new Error(result.fatalError ?? `mode ${spec.mode} answered no outcome for the task`)

@@ -16,8 +16,8 @@ export function jobContextOf (id: string, spec: JobSpec, shared: unknown, upstre
   return context
 }
 
-/** What the executor of `spec.mode` is asked to do. */
-export function executionPlanOf (spec: JobSpec, job: JobContext, config: Config, signal: AbortSignal, onOutcomes: (outcomes: TaskOutcome[]) => void): ExecutionPlan {
+/** What the executor of `spec.mode` is asked to do; `awaitWarmWorkers` for a job's measured run (see ExecutionPlan). */
+export function executionPlanOf (spec: JobSpec, job: JobContext, config: Config, signal: AbortSignal, onOutcomes: (outcomes: TaskOutcome[]) => void, awaitWarmWorkers: boolean): ExecutionPlan {
   return {
     job,
     tasks: spec.tasks,
@@ -27,6 +27,7 @@ export function executionPlanOf (spec: JobSpec, job: JobContext, config: Config,
     maxBatch: config.MAX_BATCH,
     signal,
     yieldEveryMs: config.INLINE_YIELD_MS,
-    onOutcomes
+    onOutcomes,
+    awaitWarmWorkers
   }
 }

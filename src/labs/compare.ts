@@ -69,6 +69,8 @@ export function planComparison (body: CompareBody, { specs }: CompareContext): C
       try {
         runs.push({ mode, concurrency, baseline: false, spec: specFor(mode, concurrency) })
       } catch (error) {
+        // A spec the service refuses (400) is a skipped combination; anything else is a bug, not a reason.
+        if ((error as { statusCode?: number }).statusCode !== 400) throw error
         skipped.push({ mode, concurrency, reason: (error as Error).message })
       }
     }

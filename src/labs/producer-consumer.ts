@@ -201,7 +201,7 @@ export function runProducerConsumer (spec: ProducerConsumerSpec, options: { maxM
       const workerData: PcWorkerData = { role, index, queue: queueBuffer, seen: seenBuffer, from, to, workUs: spec.workUs }
       return threadHandle<PcThreadToMain>(workerFile('lab-producer-consumer-entry'), { workerData })
     })
-    if (group.spawnError) finish({ error: new Error(group.spawnError) })
+    if (group.spawnFailure) finish({ error: group.spawnFailure })
   })
 }
 

@@ -41,7 +41,7 @@ export class LabThreadGroup<Result> {
     })
     this.#group.spawnAll(workerData.length, (slot) => threadHandle(workerFile(entry), { workerData: { ...workerData[slot], gate: this.gate } }))
     // The OS refused a thread (EAGAIN): the group killed the ones already started.
-    if (this.#group.spawnError) throw new Error(this.#group.spawnError)
+    if (this.#group.spawnFailure) throw this.#group.spawnFailure
   }
 
   get #members (): Array<Member<LabThreadMessage<Result>>> {

@@ -1,5 +1,5 @@
-/** Who started a thread or child process: job threads, job children, or a lab run's threads. */
-export type WorkerOwner = 'threads' | 'processes' | 'labs'
+/** Who started a thread or child process: a mode (by its name, e.g. 'threads') or 'labs' (a lab run's threads). */
+export type WorkerOwner = string
 
 /**
  * The one account of threads and child processes the service has started and that have not exited yet, by

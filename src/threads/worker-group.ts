@@ -22,6 +22,8 @@ export interface Member<Out> {
 export interface WorkerGroupHooks<Out> {
   /** whether a message is a member's "I am ready" (it is not passed on to onMessage) */
   isReady: (message: Out) => boolean
+  /** a member has just been added (counted, listened to): the place to send it its first message */
+  onSpawned?: (member: Member<Out>) => void
   onMessage?: (member: Member<Out>, message: Out) => void
   /** a member is gone; called before readiness and the end are checked again */
   onGone?: (member: Member<Out>, gone: Gone) => void
@@ -31,8 +33,8 @@ export interface WorkerGroupHooks<Out> {
 
 export class WorkerGroup<Out> {
   readonly members: Array<Member<Out>> = []
-  /** set when the OS refused to start a member (new Worker throws EAGAIN): the group was killed */
-  spawnError = ''
+  /** set when starting a member threw (the OS refused a thread: EAGAIN; a first message that cannot be sent): the group was killed */
+  spawnFailure: Error | undefined
   readonly #owner: WorkerOwner
   readonly #hooks: WorkerGroupHooks<Out>
   #spawning = false
@@ -53,13 +55,18 @@ export class WorkerGroup<Out> {
     return this.#killed
   }
 
+  /** why starting a member failed, or '' */
+  get spawnError (): string {
+    return this.spawnFailure?.message ?? ''
+  }
+
   /** Starts members 0 … count − 1 while `go()` holds; a throw stops the rest and kills those started. */
   spawnAll (count: number, spawn: (slot: number) => WorkerHandle<Out>, go: () => boolean = () => true): void {
     this.#spawning = true
     try {
       for (let slot = 0; slot < count && go(); slot++) this.#add(slot, spawn(slot))
     } catch (error) {
-      this.spawnError = (error as Error).message
+      this.spawnFailure = error instanceof Error ? error : new Error(String(error))
       this.kill()
     }
     this.#spawning = false
@@ -92,6 +99,7 @@ export class WorkerGroup<Out> {
       this.#hooks.onGone?.(member, gone)
       this.#check()
     })
+    this.#hooks.onSpawned?.(member)
   }
 
   #check (): void {

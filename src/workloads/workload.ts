@@ -40,7 +40,7 @@ export interface ParamsCheckContext {
   /** tasks that may be in flight at once (1 for GET /work) */
   concurrency: number
   /** what the chosen mode allows (its definition in src/executors/; a workload never compares mode names) */
-  mode: { name: string, allowsBlockingDriver: boolean, mainThread: boolean }
+  mode: { name: string, allowsBlockingDriver: boolean }
 }
 
 export type TaskFunction<P = any> = (params: P, context: TaskContext) => TaskResult | Promise<TaskResult>
