@@ -1,6 +1,7 @@
 import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks'
 import type { ExecutionResult } from '../executors/executor.js'
 import { cpuBetween, sampleCpu, type CpuSample } from './cpu-sampler.js'
+import { cpuWarnings } from './cpu-warnings.js'
 import { cpuCapacity, machineInfo } from './environment.js'
 import type { OutcomeCollector } from './outcome-collector.js'
 import type { Report } from './report-schema.js'
@@ -56,6 +57,7 @@ export class ReportBuilder {
       waitMs: collector.wait.summary(),
       gilWaitMs: collector.gilWait.summary(),
       cpu: cpuBetween(this.cpuStart, cpuEnd, cpuCapacity(), result.childCpu),
+      warnings: cpuWarnings(cpuBetween(this.cpuStart, cpuEnd, cpuCapacity(), result.childCpu)),
       eventLoop: {
         utilization: Number(elu.utilization.toFixed(4)),
         delayP99Ms: delay.count > 0 ? lateness(delay.percentile(99)) : 0,

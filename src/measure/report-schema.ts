@@ -13,21 +13,29 @@ export const LatencySummarySchema = Type.Object({
 }, { description: 'milliseconds' })
 export type LatencySummary = Static<typeof LatencySummarySchema>
 
+const Share = (description: string) => Type.Number({ description: `${description}, a share of the window, 0…1` })
+
 export const CoreBusySchema = Type.Object({
-  core: Type.Integer(),
-  busy: Type.Number({ description: 'share of the window the core was not idle (all processes), 0…1' }),
-  user: Type.Number(),
-  system: Type.Number()
-})
+  core: Type.Integer({ description: 'a core the service may run on (its cpuset)' }),
+  busy: Share('running anything, any process: user + nice + system + irq + softirq from /proc/stat (iowait and steal are not busy)'),
+  user: Share('user + nice'),
+  system: Share('system + irq + softirq'),
+  iowait: Share('idle while disk I/O was outstanding (not busy)'),
+  steal: Share('taken by the hypervisor for other guests while this core had work (not busy)')
+}, { description: 'busy + iowait + steal + idle = 1' })
 export type CoreBusy = Static<typeof CoreBusySchema>
 
 export const CpuWindowSchema = Type.Object({
+  windowMs: Ms('the window the CPU figures cover'),
+  source: Type.Union([Type.Literal('proc-stat'), Type.Literal('os-cpus')],
+    { description: 'where perCore came from: /proc/stat, or os.cpus() where there is none (no iowait, softirq or steal: they read 0)' }),
+  capacity: Type.Number({ description: 'cores the service may keep busy: min(the cores of its cpuset, its cgroup quota)' }),
   userMs: Type.Number(),
   systemMs: Type.Number(),
   totalMs: Type.Number({ description: 'CPU of every thread of the service plus what child processes reported' }),
   coresUsed: Type.Number({ description: 'totalMs ÷ window: cores kept busy on average' }),
-  utilization: Type.Number({ description: 'coresUsed ÷ the cores this service may use (available parallelism, or the cgroup quota if lower), 0…1' }),
-  perCore: Type.Array(CoreBusySchema)
+  utilization: Type.Number({ description: 'coresUsed ÷ capacity, 0…1' }),
+  perCore: Type.Array(CoreBusySchema, { description: 'the cores the service may run on, every process on them counted' })
 })
 export type CpuWindow = Static<typeof CpuWindowSchema>
 
@@ -64,6 +72,14 @@ export const ReportSchema = Type.Object({
   waitMs: Type.Union([LatencySummarySchema, Type.Null()], { description: 'time tasks waited for a shared resource (db connections)' }),
   gilWaitMs: Type.Union([LatencySummarySchema, Type.Null()], { description: 'with gil: time each task waited for the emulated GIL (null without)' }),
   cpu: CpuWindowSchema,
+  warnings: Type.Array(Type.String(), {
+    description: 'why this report\'s numbers may be suspect, each starting with its kind: ' +
+      '"steal:" the hypervisor took more than 2 % of the allowed cores\' time (throughput is low by about that much and varies); ' +
+      '"other load:" other processes kept more than 10 % of the service\'s capacity busy on its cores (it competed for CPU); ' +
+      '"short window:" the window was under 100 ms, ten 10 ms ticks of /proc/stat, so per-core figures are coarse; ' +
+      '"impossible:" cpu.coresUsed exceeds the allowed cores\' summed busy by more than a tick per core, or the allowed cores themselves (a measuring fault: do not use the numbers); ' +
+      '"no steal data:" per-core figures came from os.cpus(), so steal and iowait cannot be seen. Empty when nothing is suspect'
+  }),
   eventLoop: Type.Object({
     utilization: Type.Number({ description: 'main event loop busy share over the job, 0…1' }),
     delayP99Ms: Type.Number(),

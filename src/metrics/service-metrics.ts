@@ -1,4 +1,3 @@
-import { cpus } from 'node:os'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type GaugeConfiguration } from 'prom-client'
 import type { TaskOutcome } from '../executors/messages.js'
 import type { ModeRuntime } from '../executors/mode-definition.js'
@@ -7,15 +6,15 @@ import type { WorkerPool } from '../executors/worker-pool.js'
 import type { Job } from '../jobs/job.js'
 import type { JobScheduler } from '../jobs/job-scheduler.js'
 import type { TaskLabels } from '../jobs/runner-deps.js'
-import { cpuCapacity, machineInfo } from '../measure/environment.js'
+import { sampleCpu } from '../measure/cpu-sampler.js'
+import { cpuCapacity, cpuLimits } from '../measure/environment.js'
+import { CPU_MODES } from '../measure/proc-stat.js'
 
 /** Task times span 10 µs hashes to minute-long queries. */
 const TASK_BUCKETS = [0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
 const JOB_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600]
 /** Fine enough to resolve sub-millisecond routes (prom-client's defaults start at 5 ms and hide them). */
 export const HTTP_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
-
-type CpuTimes = ReturnType<typeof cpus>[number]['times']
 
 /**
  * Every number the service knows, for Prometheus. Recorded in the main thread only, from what tasks and workers
@@ -31,8 +30,9 @@ export class ServiceMetrics {
   readonly #jobDuration: Histogram<'mode' | 'workload' | 'outcome'>
   readonly http: Histogram<'method' | 'route' | 'status_class'>
   readonly #cpuSeconds: Counter<'core' | 'mode'>
+  readonly #childCpuSeconds: Counter
 
-  constructor (deps: { scheduler: () => JobScheduler | undefined, pool: WorkerPool, modes: ModeRegistry, runtime: ModeRuntime, version: string }) {
+  constructor (deps: { scheduler: () => JobScheduler | undefined, pool: WorkerPool, modes: ModeRegistry, runtime: ModeRuntime, version: string, cpuRoot?: string }) {
     const registers = [this.registry]
     // Gauges read their value at scrape time (collect); the registry holds them, nothing else needs a handle.
     const gauge = <L extends string>(configuration: GaugeConfiguration<L>) => new Gauge(configuration)
@@ -94,29 +94,32 @@ export class ServiceMetrics {
         mainElu = now
       }
     })
-    let cpuBefore: CpuTimes[] = cpus().map((cpu) => cpu.times)
+    const cpuRoot = deps.cpuRoot ?? '/'
+    const cpuBefore = new Map(sampleCpu(cpuRoot).cores.map((times) => [times.core, times]))
     this.#cpuSeconds = new Counter({
       name: 'conclab_cpu_seconds_total',
-      help: 'CPU time of each core by mode (user, nice, system, idle, irq), from the OS counters: take rate()',
+      help: 'CPU time of each core the service may run on (its cpuset), by mode (user, nice, system, idle, iowait, irq, softirq, steal), from /proc/stat (os.cpus() elsewhere: no iowait, softirq, steal): take rate(); busy = user + nice + system + irq + softirq',
       labelNames: ['core', 'mode'],
       registers,
       collect () {
-        const after = cpus().map((cpu) => cpu.times)
-        after.forEach((times, core) => {
-          const before = cpuBefore[core] ?? times
-          for (const [mode, key] of [['user', 'user'], ['nice', 'nice'], ['system', 'sys'], ['idle', 'idle'], ['irq', 'irq']] as const) {
-            this.inc({ core: String(core), mode }, Math.max(times[key] - before[key], 0) / 1000)
-          }
-        })
-        cpuBefore = after
+        for (const times of sampleCpu(cpuRoot).cores) {
+          const before = cpuBefore.get(times.core) ?? times
+          for (const mode of CPU_MODES) this.inc({ core: String(times.core), mode }, Math.max(times[mode] - before[mode], 0) / 1000)
+          cpuBefore.set(times.core, times)
+        }
       }
     })
-    gauge({ name: 'conclab_cores', help: 'Cores this service may use (available parallelism, or the cgroup quota when lower)', registers, collect () { this.set(cpuCapacity()) } })
+    this.#childCpuSeconds = new Counter({
+      name: 'conclab_child_cpu_seconds_total',
+      help: 'CPU time (user + system) that child processes reported for themselves, counted when their run ends; process_cpu_seconds_total cannot include it',
+      registers
+    })
+    gauge({ name: 'conclab_cores', help: 'Cores this service may keep busy: min(the cores of its cpuset, its cgroup CPU quota)', registers, collect () { this.set(cpuCapacity(cpuRoot)) } })
     gauge({
       name: 'conclab_cgroup_cpu_quota_cores',
-      help: 'CPU quota of the cgroup in cores; 0 when unlimited',
+      help: 'CPU quota of the service\'s own cgroup in cores (v2 cpu.max or v1 CFS quota, the smallest up to the root); 0 when unlimited',
       registers,
-      collect () { this.set(machineInfo().cgroupCpuQuota ?? 0) }
+      collect () { this.set(cpuLimits(cpuRoot).cgroupCpuQuota ?? 0) }
     })
     gauge({ name: 'conclab_build_info', help: 'Version of the service and of Node.js', labelNames: ['version', 'node'], registers })
       .set({ version: deps.version, node: process.version }, 1)
@@ -142,5 +145,11 @@ export class ServiceMetrics {
     const labels = { mode: job.spec.mode, workload: job.spec.workload, outcome: job.status }
     this.#jobs.inc(labels)
     if (job.report) this.#jobDuration.observe(labels, job.report.totalMs / 1000)
+  }
+
+  /** CPU that child processes reported for themselves at the end of a run (ExecutionResult.childCpu). */
+  childCpu (cpu: { userMs: number, systemMs: number }): void {
+    const seconds = (cpu.userMs + cpu.systemMs) / 1000
+    if (Number.isFinite(seconds) && seconds > 0) this.#childCpuSeconds.inc(seconds)
   }
 }
