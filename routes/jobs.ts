@@ -2,11 +2,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { sendFormatted, type TextFormats } from '../src/formatted-reply.js'
 import { JOB_STATUSES, JobViewSchema, type JobView } from '../src/jobs/job.js'
-import { jobAsCsv, jobAsTable } from '../src/jobs/job-formats.js'
+import { jobAsCsv, jobAsTable, seriesAsCsv, seriesAsTable, type SeriesView } from '../src/jobs/job-formats.js'
+import { SeriesRowSchema } from '../src/measure/report-schema.js'
 import { StringEnum } from '../src/schema-helpers.js'
 
 const ErrorRef = { $ref: 'Error#' }
 const jobFormats: TextFormats<JobView> = { csv: jobAsCsv, table: jobAsTable }
+const seriesFormats: TextFormats<SeriesView> = { csv: seriesAsCsv, table: seriesAsTable }
 const IdParams = Type.Object({ id: Type.String({ description: 'job id' }) })
 
 /** Jobs: submit, list, read (JSON, text table, CSV), cancel. */
@@ -48,6 +50,18 @@ const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     return sendFormatted(request, reply, scheduler.get(request.params.id).view(), jobFormats)
+  })
+
+  app.get('/jobs/:id/series', {
+    schema: {
+      summary: 'A job\'s series: one row per seriesIntervalMs of its run (JSON, or CSV with Accept: text/csv); empty until it has ended',
+      params: IdParams,
+      response: { 200: Type.Object({ intervalMs: Type.Union([Type.Number(), Type.Null()]), rows: Type.Array(SeriesRowSchema) }), 404: ErrorRef }
+    }
+  }, async (request, reply) => {
+    const { report } = scheduler.get(request.params.id)
+    const series = { intervalMs: report?.seriesIntervalMs ?? null, rows: report?.series ?? [] }
+    return sendFormatted(request, reply, series, seriesFormats)
   })
 
   app.delete('/jobs/:id', {

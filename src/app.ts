@@ -105,7 +105,8 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
     modes,
     runtime,
     upstreamUrl: upstream.url,
-    observeTasks: (labels, dispatchStartedAt) => metrics.taskObserver(labels, dispatchStartedAt)
+    observeTasks: (labels) => metrics.taskObserver(labels),
+    observeChildCpu: (cpu) => metrics.childCpu(cpu)
   }
   const scheduler: JobScheduler = new JobScheduler({ ...runner, onJobEnd: (job) => metrics.jobEnded(job) })
   const metrics = new ServiceMetrics({ scheduler: () => scheduler, pool, modes, runtime, version: servicePackage.version })

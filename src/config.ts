@@ -36,6 +36,8 @@ export const ConfigSchema = Type.Object({
   MAX_THREADS: limit(64, 1, 1024, 'threads of a threads job'),
   MAX_PROCESSES: limit(32, 1, 512, 'child processes of a processes job'),
   MAX_BATCH: limit(10_000, 1, 1_000_000, 'tasks per dispatch (batch)'),
+  MAX_RATE: limit(100_000, 1, 10_000_000, 'open loop: largest rate of a job, tasks per second'),
+  MAX_SERIES_ROWS: limit(600, 2, 100_000, 'rows of a report\'s series at most; a longer job merges neighbouring rows (the interval doubles)'),
   AUTO_BATCH_MS: limit(50, 1, 60_000, 'batch auto (the default): run time one pool or processes dispatch carries, so the round trip through the main thread stays a small share'),
   MAX_HASH_BYTES: limit(16 * MiB, 1, 1024 * MiB, 'hash: bytes hashed per round'),
   MAX_HASH_ROUNDS: limit(100_000, 1, 100_000_000, 'hash: chained rounds per task'),

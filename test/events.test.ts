@@ -69,7 +69,10 @@ async function readEvents (url: string): Promise<{ response: Response, events: S
 function assertProgress (value: unknown, total: number, where: string): asserts value is Progress {
   const progress = value as Progress
   assert.equal(typeof progress, 'object', where)
-  assert.deepEqual(Object.keys(progress).sort(), ['done', 'failed', 'total'], `${where}: ${JSON.stringify(value)}`)
+  const { latest, ...counts } = progress as Progress & { latest?: { startMs: number, done: number, failed: number, tasksPerSec: number } | null }
+  assert.deepEqual(Object.keys(counts).sort(), ['done', 'failed', 'total'], `${where}: ${JSON.stringify(value)}`)
+  // Events sent while the job runs carry the series row being filled (the first one, sent at once, may not).
+  if (latest) assert.ok(latest.startMs >= 0 && latest.done >= 0 && latest.failed >= 0 && latest.tasksPerSec >= 0, `${where}: ${JSON.stringify(latest)}`)
   assert.equal(progress.total, total, where)
   assert.ok(Number.isInteger(progress.done) && Number.isInteger(progress.failed), where)
   assert.ok(progress.done >= 0 && progress.failed >= 0 && progress.done + progress.failed <= total, `${where}: ${JSON.stringify(value)}`)
@@ -98,6 +101,7 @@ test('GET /jobs/:id/events streams progress while the job runs, then one end eve
   progress.forEach((value, index) => assertProgress(value, tasks, `progress event ${index}`))
   const done = (progress as Progress[]).map((value) => value.done)
   for (let i = 1; i < done.length; i++) assert.ok(done[i]! >= done[i - 1]!, `progress never goes back: ${done.join(',')}`)
+  assert.ok((progress as Array<{ latest?: unknown }>).some((value) => value.latest), 'progress events while it runs carry the latest series row')
   assert.ok(done.some((value) => value > 0 && value < tasks), `a progress event while running (0 < done < ${tasks}): ${done.join(',')}`)
 
   const end = events.at(-1)!.data as JobView

@@ -25,13 +25,20 @@ function cpu (): CpuTimes {
   return { userMs: usage.user / 1000, systemMs: usage.system / 1000 }
 }
 
-async function runChunk (current: JobContext, indices: number[]): Promise<void> {
+/** when the chunk before ended: a chunk that arrived while another ran was due only then (its slot was busy) */
+let lastChunkEndedAt = 0
+
+async function runChunk (current: JobContext, indices: number[], handedOutAt: number): Promise<void> {
   const buffer = new OutcomeBuffer((outcomes) => send({ type: 'outcomes', outcomes, cpu: cpu(), chunkDone: false }))
+  const dueAt = Math.max(handedOutAt, lastChunkEndedAt)
   for (const index of indices) {
     if (current.crashAtTask === index) buffer.flush()
     crashIfAsked(current, index)
-    buffer.push(await runTask(current, index, label))
+    const outcome = await runTask(current, index, label)
+    outcome.dueAt = dueAt
+    buffer.push(outcome)
   }
+  lastChunkEndedAt = performance.timeOrigin + performance.now()
   // The last message of a chunk always carries chunkDone, so the parent knows to send the next chunk.
   send({ type: 'outcomes', outcomes: buffer.drain(), cpu: cpu(), chunkDone: true })
 }
@@ -43,8 +50,8 @@ process.on('message', (message: MainToChild) => {
       send({ type: 'ready' })
       break
     case 'run': {
-      const indices = message.indices
-      queue = queue.then(() => runChunk(job!, indices))
+      const { indices, dueAt } = message
+      queue = queue.then(() => runChunk(job!, indices, dueAt))
       queue.catch((error) => { throw error })
       break
     }

@@ -6,31 +6,39 @@
  *   thread: 'outcomes'… 'done' ──▶ main: join (terminate + 'exit')
  */
 import { parentPort, threadId, workerData } from 'node:worker_threads'
-import { ThreadControl, type ThreadToMain, type ThreadWorkerData } from '../src/executors/messages.js'
+import { epochNow, scheduledAt, waitUntil } from '../src/executors/arrivals.js'
+import { ThreadControl, type ThreadGo, type ThreadToMain, type ThreadWorkerData } from '../src/executors/messages.js'
 import { OutcomeBuffer } from '../src/executors/outcome-buffer.js'
 import { crashIfAsked, runTask } from '../src/executors/run-task.js'
 
-const { job, slot, tasks, control } = workerData as ThreadWorkerData
+const { job, slot, tasks, control, arrivals } = workerData as ThreadWorkerData
 const cells = new Int32Array(control)
 const port = parentPort!
 const label = `thread ${threadId}`
 const send = (message: ThreadToMain) => port.postMessage(message)
 
-async function work (): Promise<void> {
+async function work ({ runStartedAt }: ThreadGo): Promise<void> {
   const buffer = new OutcomeBuffer((outcomes) => send({ type: 'outcomes', outcomes }))
+  // Closed loop: this thread is a concurrency slot; it frees when its previous task ends.
+  let slotFreedAt = runStartedAt
   while (Atomics.load(cells, ThreadControl.STOP) === 0) {
     const index = Atomics.add(cells, ThreadControl.NEXT, 1)
     if (index >= tasks) break
+    const dueAt = arrivals ? scheduledAt(arrivals, runStartedAt, index) : slotFreedAt
+    if (arrivals) await waitUntil(dueAt)
     // Published so that, if this thread dies, the main thread knows which task died with it.
     Atomics.store(cells, ThreadControl.RUNNING + slot, index)
     if (job.crashAtTask === index) buffer.flush()
     crashIfAsked(job, index)
-    buffer.push(await runTask(job, index, label))
+    const outcome = await runTask(job, index, label)
+    outcome.dueAt = dueAt
+    buffer.push(outcome)
     Atomics.store(cells, ThreadControl.RUNNING + slot, -1)
+    slotFreedAt = epochNow()
   }
   buffer.flush()
   send({ type: 'done' })
 }
 
-port.once('message', () => { work().catch((error) => { throw error }) })
+port.once('message', (go: ThreadGo) => { work(go).catch((error) => { throw error }) })
 send({ type: 'ready' })

@@ -1,3 +1,4 @@
+import { epochNow, scheduledAt, waitUntil } from './arrivals.js'
 import { eventLoopTurns } from './event-loop-turn.js'
 import type { ModeDefinition } from './mode-definition.js'
 import { raceAbort } from './race-abort.js'
@@ -19,12 +20,23 @@ export const asyncMode: ModeDefinition = {
   async run (plan) {
     const cursor = new TaskCursor(plan.tasks)
     const turn = eventLoopTurns(plan.yieldEveryMs)
+    const runStartedAt = epochNow()
+    const { arrivals } = plan
     async function lane (): Promise<void> {
+      // Closed loop: a lane is a concurrency slot; it frees when its task has been reported.
+      let slotFreedAt = runStartedAt
       while (!plan.signal.aborted) {
         const [index] = cursor.take(1)
         if (index === undefined) return
-        plan.onOutcomes([await runTask(plan.job, index, 'main', plan.signal)])
+        const dueAt = arrivals ? scheduledAt(arrivals, runStartedAt, index) : slotFreedAt
+        // Lanes take indices in order, so each waits for the next arrival: at most `concurrency` run at once.
+        if (arrivals) await waitUntil(dueAt, plan.signal)
+        if (plan.signal.aborted) return
+        const outcome = await runTask(plan.job, index, 'main', plan.signal)
+        outcome.dueAt = dueAt
+        plan.onOutcomes([outcome])
         await turn()
+        slotFreedAt = epochNow()
       }
     }
     const lanes = Array.from({ length: Math.min(plan.concurrency, plan.tasks) }, lane)

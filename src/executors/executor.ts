@@ -1,3 +1,4 @@
+import type { ArrivalSchedule } from './arrivals.js'
 import type { BatchSetting } from './batch-sizer.js'
 import type { CpuTimes, JobContext, TaskOutcome } from './messages.js'
 
@@ -12,6 +13,8 @@ export interface ExecutionPlan {
   /** batch 'auto': the run time one dispatch should carry (AUTO_BATCH_MS), and its largest size (MAX_BATCH) */
   autoBatchMs: number
   maxBatch: number
+  /** open loop: when each task is due after the run's start (see arrivals.ts); absent: closed loop */
+  arrivals?: ArrivalSchedule
   /** aborted on cancel, timeout or shutdown: stop dispatching and tear down at once */
   signal: AbortSignal
   /** called as outcomes arrive; every task reported exactly once, unless the job was stopped */

@@ -1,3 +1,4 @@
+import { epochNow, scheduledAt, waitUntil } from './arrivals.js'
 import { eventLoopTurns } from './event-loop-turn.js'
 import type { ModeDefinition } from './mode-definition.js'
 import { raceAbort } from './race-abort.js'
@@ -17,10 +18,20 @@ export const inlineMode: ModeDefinition = {
   workersFor: () => 1,
   async run (plan) {
     const turn = eventLoopTurns(plan.yieldEveryMs)
+    const runStartedAt = epochNow()
+    const { arrivals } = plan
     const work = async () => {
+      // Closed loop: the one slot frees when a task has been reported (the yield to the event loop included).
+      let slotFreedAt = runStartedAt
       for (let index = 0; index < plan.tasks && !plan.signal.aborted; index++) {
-        plan.onOutcomes([await runTask(plan.job, index, 'main', plan.signal)])
+        const dueAt = arrivals ? scheduledAt(arrivals, runStartedAt, index) : slotFreedAt
+        if (arrivals) await waitUntil(dueAt, plan.signal)
+        if (plan.signal.aborted) break
+        const outcome = await runTask(plan.job, index, 'main', plan.signal)
+        outcome.dueAt = dueAt
+        plan.onOutcomes([outcome])
         await turn()
+        slotFreedAt = epochNow()
       }
     }
     await raceAbort(work(), plan.signal)

@@ -5,6 +5,7 @@
  *   main ◀──TaskOutcome[]── worker entry
  */
 import type { GilShared } from '../sync/gil.js'
+import type { ArrivalSchedule } from './arrivals.js'
 import type { WorkloadName } from '../workloads/tasks.js'
 
 /** Everything a worker needs to run any task of a job. Structured-cloneable. */
@@ -31,8 +32,8 @@ export interface TaskOutcome {
   runMs: number
   /** when it started, in ms since the epoch (performance.timeOrigin + now: comparable across threads and processes) */
   startedAt?: number
-  /** when its dispatch left the main thread (pool, processes), in ms since the epoch: start − this = queue wait */
-  dispatchedAt?: number
+  /** when it became due, in ms since the epoch (src/executors/arrivals.ts): start − this = queueMs */
+  dueAt?: number
   waitMs?: number
   /** time the task waited for the emulated GIL, in ms */
   gilWaitMs?: number
@@ -61,7 +62,12 @@ export interface ThreadWorkerData {
   slot: number
   tasks: number
   control: SharedArrayBuffer
+  /** open loop: each task's due offset after the run's start (shared memory) */
+  arrivals?: ArrivalSchedule
 }
+
+/** 'go' from the main thread: the run starts now (ms since the epoch), the first tasks are due at this time. */
+export interface ThreadGo { type: 'go', runStartedAt: number }
 
 export type ThreadToMain =
   | { type: 'ready' }
@@ -78,7 +84,7 @@ export interface PoolTask {
 
 export type MainToChild =
   | { type: 'init', job: JobContext }
-  | { type: 'run', indices: number[] }
+  | { type: 'run', indices: number[], /** closed loop: when the chunk was handed out (the child may add its wait behind the chunk before) */ dueAt: number }
   | { type: 'stop' }
 
 export type ChildToMain =

@@ -1,3 +1,4 @@
+import { epochNow, scheduledAt, waitUntil } from './arrivals.js'
 import { BatchSizer } from './batch-sizer.js'
 import type { ExecutionPlan, ExecutionResult } from './executor.js'
 import type { ModeDefinition, ModeRuntime } from './mode-definition.js'
@@ -27,13 +28,31 @@ async function runPool (plan: ExecutionPlan, { pool }: ModeRuntime): Promise<Exe
   const onAbort = () => { if (stop) Atomics.store(new Int32Array(stop), 0, 1) }
   plan.signal.addEventListener('abort', onAbort, { once: true })
   let deaths = 0
+  const runStartedAt = epochNow()
+  const { arrivals } = plan
+  /** the next dispatch: closed loop, as many as the sizer says; open loop, only tasks already due (waiting for the next) */
+  const nextIndices = async (): Promise<number[]> => {
+    if (!arrivals) return cursor.take(sizer.next(cursor.remaining))
+    for (;;) {
+      const next = cursor.peek()
+      if (next === undefined || plan.signal.aborted) return []
+      await waitUntil(scheduledAt(arrivals, runStartedAt, next), plan.signal)
+      const now = epochNow()
+      // Another lane may have taken it meanwhile: then wait for the one after.
+      const indices = cursor.takeDue(sizer.next(cursor.remaining), (index) => scheduledAt(arrivals, runStartedAt, index) <= now)
+      if (indices.length > 0) return indices
+    }
+  }
   async function lane (): Promise<void> {
     while (!plan.signal.aborted && !cursor.exhausted) {
-      const indices = cursor.take(sizer.next(cursor.remaining))
-      const dispatchedAt = performance.timeOrigin + performance.now()
+      const indices = await nextIndices()
+      if (indices.length === 0) return
+      // Closed loop: the lane (a concurrency slot) took the batch now; its tasks are due now, so the ones
+      // behind others in the batch, or behind other dispatches in piscina's queue, show that wait as queueMs.
+      const takenAt = epochNow()
       try {
         const outcomes = await pool.run(stop ? { job: plan.job, indices, stop } : { job: plan.job, indices }, abortable ? plan.signal : undefined)
-        for (const outcome of outcomes) outcome.dispatchedAt = dispatchedAt
+        for (const outcome of outcomes) outcome.dueAt = arrivals ? scheduledAt(arrivals, runStartedAt, outcome.index) : takenAt
         sizer.observe(outcomes)
         plan.onOutcomes(outcomes)
       } catch (error) {

@@ -3,6 +3,7 @@ import { liveWorkers } from '../threads/live-workers.js'
 import { WorkerGroup, type Member } from '../threads/worker-group.js'
 import { processHandle } from '../threads/worker-handle.js'
 import { workerFile } from '../threads/worker-files.js'
+import { epochNow, scheduledAt } from './arrivals.js'
 import { BatchSizer } from './batch-sizer.js'
 import type { ExecutionPlan, ExecutionResult } from './executor.js'
 import type { ChildToMain, CpuTimes, JobContext, MainToChild, TaskOutcome } from './messages.js'
@@ -25,8 +26,6 @@ function withoutSharedMemory (value: unknown): unknown {
 
 interface Chunk {
   unreported: Set<number>
-  /** when it was sent (ms since the epoch) */
-  dispatchedAt: number
 }
 
 /** What the parent knows of one child beyond the group's own bookkeeping. */
@@ -67,6 +66,10 @@ const runProcesses = (plan: ExecutionPlan) => new Promise<ExecutionResult>((reso
   let deaths = 0
   let lastDeath = ''
   let forkError = ''
+  const { arrivals } = plan
+  let runStartedAt = 0
+  /** open loop: set while no task is due yet; it hands out the next arrivals when they are */
+  let arrivalTimer: NodeJS.Timeout | undefined
 
   const live = () => group.live.map(childOf)
   const send = (child: ChildState, message: MainToChild) => {
@@ -79,10 +82,29 @@ const runProcesses = (plan: ExecutionPlan) => new Promise<ExecutionResult>((reso
       stopWhenAllDone()
       return false
     }
-    const indices = cursor.take(sizer.next(cursor.remaining))
-    child.chunks.push({ unreported: new Set(indices), dispatchedAt: performance.timeOrigin + performance.now() })
-    send(child, { type: 'run', indices })
+    const now = epochNow()
+    // Open loop: a chunk carries only tasks already due; when none is, wait for the next arrival.
+    const indices = arrivals
+      ? cursor.takeDue(sizer.next(cursor.remaining), (index) => scheduledAt(arrivals, runStartedAt, index) <= now)
+      : cursor.take(sizer.next(cursor.remaining))
+    if (indices.length === 0) {
+      wakeAtNextArrival()
+      return false
+    }
+    child.chunks.push({ unreported: new Set(indices) })
+    // Closed loop: due when handed out; the child adds its wait behind the chunk it was running (see process-entry).
+    send(child, { type: 'run', indices, dueAt: now })
     return true
+  }
+  /** Fills every live child up to CHUNKS_AHEAD chunks (dispatch() refuses a child whose IPC channel has closed). */
+  const fillAll = () => { for (const child of live()) while (child.chunks.length < CHUNKS_AHEAD && dispatch(child)); }
+  const wakeAtNextArrival = () => {
+    const next = cursor.peek()
+    if (!arrivals || arrivalTimer || next === undefined || plan.signal.aborted) return
+    arrivalTimer = setTimeout(() => {
+      arrivalTimer = undefined
+      fillAll()
+    }, Math.max(scheduledAt(arrivals, runStartedAt, next) - epochNow(), 0))
   }
   // Children stop only once every child has reported every chunk: until then a child that dies may give chunks
   // back, and an idle child must still be there to take them.
@@ -94,7 +116,10 @@ const runProcesses = (plan: ExecutionPlan) => new Promise<ExecutionResult>((reso
       send(child, { type: 'stop' })
     }
   }
-  const stop = () => group.kill()
+  const stop = () => {
+    clearTimeout(arrivalTimer)
+    group.kill()
+  }
 
   const group: WorkerGroup<ChildToMain> = new WorkerGroup<ChildToMain>(processesMode.name, {
     isReady: (message) => message.type === 'ready',
@@ -103,6 +128,7 @@ const runProcesses = (plan: ExecutionPlan) => new Promise<ExecutionResult>((reso
     onAllReady: () => {
       started = true
       startupMs = performance.now() - spawnedAt
+      runStartedAt = epochNow()
       const alive = live()
       for (let ahead = 0; ahead < CHUNKS_AHEAD; ahead++) for (const child of alive) dispatch(child)
     },
@@ -112,7 +138,7 @@ const runProcesses = (plan: ExecutionPlan) => new Promise<ExecutionResult>((reso
         const chunk = child.chunks[0]
         for (const outcome of message.outcomes) {
           chunk?.unreported.delete(outcome.index)
-          if (chunk) outcome.dispatchedAt = chunk.dispatchedAt
+          if (arrivals) outcome.dueAt = scheduledAt(arrivals, runStartedAt, outcome.index)
         }
         child.cpu = message.cpu
         sizer.observe(message.outcomes)
@@ -143,12 +169,12 @@ const runProcesses = (plan: ExecutionPlan) => new Promise<ExecutionResult>((reso
       const failed: TaskOutcome[] = pending.map((index) => ({ index, ok: false, runMs: 0, error: lastDeath, worker: member.handle.label, lost: true }))
       if (failed.length > 0) plan.onOutcomes(failed)
       if (started) {
-        // dispatch() refuses a child whose IPC channel has closed before its 'close' event: stop trying that one.
-        for (const other of live()) while (other.chunks.length < CHUNKS_AHEAD && dispatch(other));
+        fillAll()
         stopWhenAllDone()
       }
     },
     onAllGone: () => {
+      clearTimeout(arrivalTimer)
       plan.signal.removeEventListener('abort', stop)
       const childCpu = group.members.map(childOf).reduce((sum, child) => ({
         userMs: sum.userMs + child.cpu.userMs,

@@ -26,6 +26,21 @@ export class TaskCursor {
     this.#returned.push(...indices)
   }
 
+  /** The index take() would hand out next, without taking it; undefined when none is left. */
+  peek (): number | undefined {
+    if (this.#returned.length > 0) return this.#returned[0]
+    return this.#next < this.#tasks ? this.#next : undefined
+  }
+
+  /** Up to `count` next indices while `isDue` says each may start now (open-loop dispatch); maybe none. */
+  takeDue (count: number, isDue: (index: number) => boolean): number[] {
+    const indices: number[] = []
+    for (let next = this.peek(); next !== undefined && indices.length < count && isDue(next); next = this.peek()) {
+      indices.push(...this.take(1))
+    }
+    return indices
+  }
+
   /** Up to `count` next indices; empty when all have been handed out. */
   take (count: number): number[] {
     if (!Number.isInteger(count) || count < 1) throw new RangeError(`TaskCursor.take: count must be a positive integer, got ${count}`)

@@ -3,7 +3,8 @@ import { WorkerGroup } from '../threads/worker-group.js'
 import { threadHandle } from '../threads/worker-handle.js'
 import { workerFile } from '../threads/worker-files.js'
 import type { ExecutionPlan, ExecutionResult } from './executor.js'
-import { ThreadControl, type TaskOutcome, type ThreadToMain, type ThreadWorkerData } from './messages.js'
+import { epochNow } from './arrivals.js'
+import { ThreadControl, type TaskOutcome, type ThreadGo, type ThreadToMain, type ThreadWorkerData } from './messages.js'
 import type { ModeDefinition } from './mode-definition.js'
 
 /**
@@ -38,7 +39,8 @@ const runThreads = (plan: ExecutionPlan) => new Promise<ExecutionResult>((resolv
     isReady: (message) => message.type === 'ready',
     onAllReady: (threads) => {
       startupMs = performance.now() - spawnedAt
-      for (const thread of threads) thread.handle.send('go')
+      const go: ThreadGo = { type: 'go', runStartedAt: epochNow() }
+      for (const thread of threads) thread.handle.send(go)
     },
     onMessage: (thread, message) => {
       if (message.type === 'outcomes') {
@@ -85,6 +87,7 @@ const runThreads = (plan: ExecutionPlan) => new Promise<ExecutionResult>((resolv
   plan.signal.addEventListener('abort', stop, { once: true })
   group.spawnAll(plan.concurrency, (slot) => {
     const workerData: ThreadWorkerData = { job: plan.job, slot, tasks: plan.tasks, control }
+    if (plan.arrivals) workerData.arrivals = plan.arrivals
     return threadHandle<ThreadToMain>(workerFile('thread-entry'), { workerData })
   }, () => !plan.signal.aborted)
 })

@@ -47,8 +47,17 @@ export function jobSpecSchema (config: Config, paramsSchemas: ParamsSchemas, mod
       description: modes.all.map((mode) => `${mode.name}: ${mode.concurrencyMeans}`).join('; ')
     }),
     batch: batchSchema(config, names((mode) => mode.batches)),
+    rate: Type.Optional(Type.Number({
+      exclusiveMinimum: 0,
+      maximum: config.MAX_RATE,
+      description: 'open loop: tasks become due at this rate (tasks per second) whether or not earlier ones have ended; concurrency still caps how many run at once (MAX_RATE). Without it the job is closed-loop: a task is due when a concurrency slot frees'
+    })),
+    arrivals: Type.Optional(StringEnum(['constant', 'poisson'], {
+      description: 'with rate: evenly spaced arrivals (constant, the default) or a seeded Poisson process of the same mean rate'
+    })),
     params: Type.Object({}, { additionalProperties: true, default: {}, description: 'the workload\'s params (see the workload table)' }),
     seed: Type.Integer({ minimum: 0, maximum: 4_294_967_295, default: 1, description: 'fixes every random choice; same seed, same results' }),
+    seriesIntervalMs: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 1000, description: 'the report\'s series: one row per this many ms of the run (at most MAX_SERIES_ROWS rows)' }),
     timeoutMs: Type.Integer({ minimum: 1, maximum: config.MAX_JOB_TIMEOUT_MS, default: config.DEFAULT_JOB_TIMEOUT_MS, description: 'the job fails with JOB_TIMEOUT after this long running (MAX_JOB_TIMEOUT_MS)' }),
     startDelayMs: Type.Integer({ minimum: 0, maximum: config.MAX_START_DELAY_MS, default: 0, description: 'wait this long before the first task (MAX_START_DELAY_MS)' }),
     gil: Type.Boolean({ default: false, description: 'emulate a global interpreter lock: a thread must hold one process-wide lock to run CPU work (each child process has its own)' }),

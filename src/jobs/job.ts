@@ -4,7 +4,7 @@ import { Type, type Static } from 'typebox'
 import { StringEnum } from '../schema-helpers.js'
 import type { JobError } from '../errors.js'
 import type { JobSpec } from './spec-service.js'
-import { ReportSchema, type Report } from '../measure/report-schema.js'
+import { ReportSchema, SeriesRowSchema, type Report } from '../measure/report-schema.js'
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const
 export type JobStatus = typeof JOB_STATUSES[number]
@@ -13,7 +13,8 @@ export const FINISHED: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 
 export const ProgressSchema = Type.Object({
   done: Type.Integer({ description: 'tasks that succeeded' }),
   failed: Type.Integer(),
-  total: Type.Integer()
+  total: Type.Integer(),
+  latest: Type.Optional(Type.Union([SeriesRowSchema, Type.Null()], { description: 'progress events: the series row being filled (report.series has them all)' }))
 })
 export type Progress = Static<typeof ProgressSchema>
 

@@ -42,10 +42,11 @@ export async function runJob (job: Job, deps: RunnerDeps): Promise<void> {
 async function measureExecution (job: Job, deps: RunnerDeps, shared: unknown): Promise<{ result: ExecutionResult, report: Report }> {
   const { spec } = job
   const collector = new OutcomeCollector(deps.config.MAX_JOB_ERRORS)
-  const progress = progressThrottle(deps.config.PROGRESS_INTERVAL_MS, () => job.emit('progress', { ...job.progress }))
   const context = jobContextOf(job.id, spec, shared, deps.upstreamUrl)
-  const window = new ReportBuilder()
-  const observe = deps.observeTasks?.({ mode: spec.mode, workload: spec.workload, source: 'job' }, performance.timeOrigin + window.cpuStart.at)
+  const window = new ReportBuilder({ intervalMs: spec.seriesIntervalMs, maxRows: deps.config.MAX_SERIES_ROWS })
+  // Each progress event carries the series row being filled (SSE clients draw live lines from it).
+  const progress = progressThrottle(deps.config.PROGRESS_INTERVAL_MS, () => job.emit('progress', { ...job.progress, latest: window.series.latest() }))
+  const observe = deps.observeTasks?.({ mode: spec.mode, workload: spec.workload, source: 'job' })
   let result: ExecutionResult = { startupMs: 0, teardownMs: 0, workerDeaths: 0 }
   let measured = false
   try {
@@ -53,18 +54,20 @@ async function measureExecution (job: Job, deps: RunnerDeps, shared: unknown): P
       result = await deps.modes.get(spec.mode).run(executionPlanOf(spec, context, deps.config, job.signal, (outcomes) => {
         if (measured) return // a task still in flight after a cancel: the report is already made
         for (const outcome of outcomes) collector.add(outcome)
+        window.series.add(outcomes)
         job.progress.done = collector.done
         job.progress.failed = collector.failed
         observe?.(outcomes)
         progress.touch()
       }, true), deps.runtime)
+      if (result.childCpu) deps.observeChildCpu?.(result.childCpu)
     }
   } finally {
     measured = true
     window.stop()
     progress.cancel()
   }
-  return { result, report: window.report(spec.tasks, collector, result, deps.config.POOL_SIZE) }
+  return { result, report: window.report(spec.tasks, collector, result, deps.config.POOL_SIZE, { rate: spec.rate, process: spec.arrivals ?? 'constant' }) }
 }
 
 function stopMessage (job: Job): string {

@@ -22,13 +22,14 @@ export async function runSingleTask (deps: RunnerDeps, spec: JobSpec, options: S
   const prepared = await workloads[spec.workload].prepare?.(spec.params, options.id)
   try {
     const context = jobContextOf(options.id, spec, prepared?.shared, deps.upstreamUrl, options.indexOffset)
-    const observe = deps.observeTasks?.({ mode: spec.mode, workload: spec.workload, source: options.source }, performance.timeOrigin + performance.now())
+    const observe = deps.observeTasks?.({ mode: spec.mode, workload: spec.workload, source: options.source })
     const outcomes: TaskOutcome[] = []
     const plan = executionPlanOf(spec, context, deps.config, new AbortController().signal, (arrived) => {
       outcomes.push(...arrived)
       observe?.(arrived)
     }, false)
     const result = await deps.modes.get(spec.mode).run(plan, deps.runtime)
+    if (result.childCpu) deps.observeChildCpu?.(result.childCpu)
     const [outcome] = outcomes
     if (!outcome) throw new Error(result.fatalError ?? `mode ${spec.mode} answered no outcome for the task`)
     return outcome

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js'
-import type { TaskOutcome } from '../executors/messages.js'
+import type { CpuTimes, TaskOutcome } from '../executors/messages.js'
 import type { ModeRuntime } from '../executors/mode-definition.js'
 import type { ModeRegistry } from '../executors/registry.js'
 import type { WorkloadName } from '../workloads/index.js'
@@ -13,8 +13,8 @@ export interface TaskLabels {
   source: TaskSource
 }
 
-/** Made once per run when it starts dispatching; told every outcome as it arrives (the task metrics). */
-export type ObserveTasks = (labels: TaskLabels, dispatchStartedAt: number) => (outcomes: TaskOutcome[]) => void
+/** Made once per run; told every outcome as it arrives (the task metrics). */
+export type ObserveTasks = (labels: TaskLabels) => (outcomes: TaskOutcome[]) => void
 
 /** What runs tasks needs from the service: its config, modes and their runtime, the upstream, the metrics. */
 export interface RunnerDeps {
@@ -23,4 +23,6 @@ export interface RunnerDeps {
   runtime: ModeRuntime
   upstreamUrl: string
   observeTasks?: ObserveTasks
+  /** what child processes reported they used, once a run has ended (the service's CPU metrics) */
+  observeChildCpu?: (cpu: CpuTimes) => void
 }

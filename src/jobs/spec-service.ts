@@ -62,6 +62,7 @@ export class SpecService {
     if (!fillParams(spec.params)) throw new SchemaViolation(describe(fillParams.errors as SchemaError[] | null | undefined, { at: source.paramsAt, paramsAt: source.paramsAt }))
     const problem = this.#crossFieldProblem(spec, source)
     if (problem) throw new InvalidField(problem)
+    if (spec.rate !== undefined) spec.arrivals ??= 'constant'
     return Object.freeze(spec) as JobSpec
   }
 
@@ -74,6 +75,16 @@ export class SpecService {
     }
     if (typeof spec.batch === 'number' && spec.batch > 1 && !mode.batches) {
       return `${at}/batch must be 1 in mode ${mode.name} (batch applies to modes ${this.#modesWhere((m) => m.batches)})`
+    }
+    if (spec.arrivals !== undefined && spec.rate === undefined) {
+      return `${at}/arrivals needs ${at}/rate (without a rate the job is closed-loop)`
+    }
+    if (spec.rate !== undefined) {
+      // The last arrival is due (tasks − 1) ÷ rate after the start: a schedule the timeout cuts short is a mistake.
+      const scheduleMs = (spec.tasks - 1) / spec.rate * 1000
+      if (scheduleMs > spec.timeoutMs) {
+        return `${at}/rate: ${spec.tasks} tasks at ${spec.rate}/s arrive over ${Math.round(scheduleMs)} ms, longer than ${at}/timeoutMs (${spec.timeoutMs}); raise rate or timeoutMs, or lower tasks`
+      }
     }
     if (spec.crashAtTask !== undefined) {
       if (!mode.allowsCrashInjection) {

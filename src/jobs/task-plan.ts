@@ -1,4 +1,5 @@
 import type { Config } from '../config.js'
+import { arrivalSchedule } from '../executors/arrivals.js'
 import type { ExecutionPlan } from '../executors/executor.js'
 import type { JobContext, TaskOutcome } from '../executors/messages.js'
 import { Gil } from '../sync/gil.js'
@@ -18,7 +19,7 @@ export function jobContextOf (id: string, spec: JobSpec, shared: unknown, upstre
 
 /** What the executor of `spec.mode` is asked to do; `awaitWarmWorkers` for a job's measured run (see ExecutionPlan). */
 export function executionPlanOf (spec: JobSpec, job: JobContext, config: Config, signal: AbortSignal, onOutcomes: (outcomes: TaskOutcome[]) => void, awaitWarmWorkers: boolean): ExecutionPlan {
-  return {
+  const plan: ExecutionPlan = {
     job,
     tasks: spec.tasks,
     concurrency: spec.concurrency,
@@ -30,4 +31,6 @@ export function executionPlanOf (spec: JobSpec, job: JobContext, config: Config,
     onOutcomes,
     awaitWarmWorkers
   }
+  if (spec.rate !== undefined) plan.arrivals = arrivalSchedule(spec.tasks, spec.rate, spec.arrivals ?? 'constant', spec.seed)
+  return plan
 }

@@ -22,6 +22,16 @@ export class LatencyStats {
     if (ms > this.#max) this.#max = ms
   }
 
+  /** Adds another's samples (series rows merged into one twice as long). */
+  merge (other: LatencyStats): void {
+    if (other.#count === 0) return
+    this.#histogram.add(other.#histogram)
+    this.#count += other.#count
+    this.#sum += other.#sum
+    this.#min = Math.min(this.#min, other.#min)
+    this.#max = Math.max(this.#max, other.#max)
+  }
+
   get count (): number {
     return this.#count
   }

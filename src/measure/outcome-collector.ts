@@ -2,12 +2,21 @@ import type { TaskOutcome } from '../executors/messages.js'
 import { LatencyStats } from './latency-stats.js'
 import type { Report } from './report-schema.js'
 
+/** A start this much after its due time counts as late (open-loop dispatch waits on timers, which resolve to about 1 ms). */
+const LATE_MS = 2
+
 /** Results of this many first tasks (by index) are kept in the report, so anyone can check them. */
 export const RESULT_SAMPLE = 5
 
 /** Everything a report needs from task outcomes, gathered as they arrive (nothing kept per task). */
 export class OutcomeCollector {
   readonly latency = new LatencyStats()
+  readonly queue = new LatencyStats()
+  readonly response = new LatencyStats()
+  /** tasks whose start was more than LATE_MS after their due time */
+  lateStarts = 0
+  #firstDueAt = Infinity
+  #lastStartAt = -Infinity
   readonly wait = new LatencyStats()
   readonly gilWait = new LatencyStats()
   done = 0
@@ -27,6 +36,15 @@ export class OutcomeCollector {
     else this.failed++
     if (!outcome.lost) {
       this.latency.record(outcome.runMs)
+      if (outcome.dueAt !== undefined && outcome.startedAt !== undefined) {
+        // Clocks of threads and processes agree to well under a millisecond, not exactly: never below 0.
+        const queueMs = Math.max(outcome.startedAt - outcome.dueAt, 0)
+        this.queue.record(queueMs)
+        this.response.record(queueMs + outcome.runMs)
+        if (queueMs > LATE_MS) this.lateStarts++
+        if (outcome.dueAt < this.#firstDueAt) this.#firstDueAt = outcome.dueAt
+        if (outcome.startedAt > this.#lastStartAt) this.#lastStartAt = outcome.startedAt
+      }
       const worker = this.#workers.get(outcome.worker)
       if (worker) {
         worker.tasks++
@@ -45,6 +63,12 @@ export class OutcomeCollector {
       }
     }
     if (outcome.index < RESULT_SAMPLE && outcome.value !== undefined) this.#results.push({ index: outcome.index, value: outcome.value })
+  }
+
+  /** Tasks started per second from the first due time to the last start (open loop: the rate achieved). */
+  startRate (): number | null {
+    const spanMs = this.#lastStartAt - this.#firstDueAt
+    return this.queue.count > 1 && spanMs > 0 ? Number(((this.queue.count - 1) / (spanMs / 1000)).toFixed(2)) : null
   }
 
   workers (wallMs: number): Report['workers'] {

@@ -2,11 +2,18 @@ import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'n
 import type { ExecutionResult } from '../executors/executor.js'
 import { cpuBetween, sampleCpu, type CpuSample } from './cpu-sampler.js'
 import { cpuWarnings } from './cpu-warnings.js'
+import { TimeSeries } from './time-series.js'
 import { cpuCapacity, machineInfo } from './environment.js'
 import type { OutcomeCollector } from './outcome-collector.js'
 import type { Report } from './report-schema.js'
 
 const ms = (value: number) => Number(value.toFixed(3))
+
+/** What the spec asked of arrivals: a rate (open loop) and its process, or none (closed loop). */
+export interface ArrivalsAsked {
+  rate?: number | undefined
+  process: 'constant' | 'poisson'
+}
 
 const DELAY_RESOLUTION_MS = 10
 /** monitorEventLoopDelay records each whole timer interval (an idle loop reads ≈ 10 ms): keep only the lateness. */
@@ -21,25 +28,29 @@ export class ReportBuilder {
   readonly #delay: ReturnType<typeof monitorEventLoopDelay>
   readonly #eluStart: EventLoopUtilization
   readonly cpuStart: CpuSample
+  readonly series: TimeSeries
 
-  constructor () {
+  constructor (series: { intervalMs: number, maxRows: number }) {
     this.#delay = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS })
     this.#delay.enable()
     this.#eluStart = performance.eventLoopUtilization()
     this.cpuStart = sampleCpu()
+    this.series = new TimeSeries(this.cpuStart, series.intervalMs, series.maxRows)
   }
 
-  /** Stops the event-loop monitor; safe to call twice (the runner calls it in a finally). */
+  /** Stops the event-loop monitor and the series' sampling; safe to call twice (the runner calls it in a finally). */
   stop (): void {
     this.#delay.disable()
+    this.series.stop()
   }
 
-  report (tasks: number, collector: OutcomeCollector, result: ExecutionResult, poolSize: number): Report {
+  report (tasks: number, collector: OutcomeCollector, result: ExecutionResult, poolSize: number, arrivals: ArrivalsAsked): Report {
     this.stop()
     const cpuEnd = sampleCpu()
     const elu = performance.eventLoopUtilization(this.#eluStart)
     const delay = this.#delay
     const totalMs = cpuEnd.at - this.cpuStart.at
+    const cpu = cpuBetween(this.cpuStart, cpuEnd, cpuCapacity(), result.childCpu)
     const wallMs = Math.max(totalMs - result.startupMs - result.teardownMs, 0)
     return {
       wallMs: ms(wallMs),
@@ -54,10 +65,21 @@ export class ReportBuilder {
         notRun: tasks - collector.done - collector.failed
       },
       latencyMs: collector.latency.summary(),
+      queueMs: collector.queue.summary(),
+      responseMs: collector.response.summary(),
+      arrivals: {
+        process: arrivals.rate === undefined ? 'closed' : arrivals.process,
+        rate: arrivals.rate ?? null,
+        // (n − 1) starts over (last start − first due): n tasks spaced 1/rate apart give exactly `rate`.
+        achievedRate: arrivals.rate === undefined ? null : collector.startRate(),
+        lateStarts: arrivals.rate === undefined ? 0 : collector.lateStarts
+      },
+      series: this.series.finish(cpuEnd),
+      seriesIntervalMs: this.series.intervalMs,
       waitMs: collector.wait.summary(),
       gilWaitMs: collector.gilWait.summary(),
-      cpu: cpuBetween(this.cpuStart, cpuEnd, cpuCapacity(), result.childCpu),
-      warnings: cpuWarnings(cpuBetween(this.cpuStart, cpuEnd, cpuCapacity(), result.childCpu)),
+      cpu,
+      warnings: cpuWarnings(cpu),
       eventLoop: {
         utilization: Number(elu.utilization.toFixed(4)),
         delayP99Ms: delay.count > 0 ? lateness(delay.percentile(99)) : 0,

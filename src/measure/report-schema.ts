@@ -39,6 +39,22 @@ export const CpuWindowSchema = Type.Object({
 })
 export type CpuWindow = Static<typeof CpuWindowSchema>
 
+const NullableMs = (description: string) => Type.Union([Type.Number(), Type.Null()], { description: `${description} (ms; null without tasks)` })
+
+export const SeriesRowSchema = Type.Object({
+  startMs: Ms('row start, from the start of the measured window'),
+  endMs: Ms('row end (the last row ends with the window)'),
+  done: Type.Integer({ description: 'tasks that succeeded whose outcome arrived in this row' }),
+  failed: Type.Integer(),
+  tasksPerSec: Type.Number({ description: 'done ÷ the row\'s length' }),
+  latencyP50Ms: NullableMs('service time p50 of the row\'s tasks'),
+  latencyP99Ms: NullableMs('service time p99'),
+  responseP50Ms: NullableMs('response time p50 (due → end)'),
+  responseP99Ms: NullableMs('response time p99'),
+  cpuBusy: Type.Array(Type.Number(), { description: 'busy share of each of the service\'s cores over the row (perCore order), from samples at the row boundaries' })
+})
+export type SeriesRow = Static<typeof SeriesRowSchema>
+
 export const WorkerStatsSchema = Type.Object({
   worker: Type.String({ description: "'main', 'thread 3', 'pool thread 2' or 'pid 1234'" }),
   tasks: Type.Integer(),
@@ -68,7 +84,17 @@ export const ReportSchema = Type.Object({
     failed: Type.Integer(),
     notRun: Type.Integer({ description: 'never ran or never reported (cancel, timeout)' })
   }),
-  latencyMs: Type.Union([LatencySummarySchema, Type.Null()], { description: 'task run time where it ran (done and failed)' }),
+  latencyMs: Type.Union([LatencySummarySchema, Type.Null()], { description: 'service time: end − start of each task where it ran (done and failed)' }),
+  queueMs: Type.Union([LatencySummarySchema, Type.Null()], { description: 'start − due: how long each task waited to start (closed loop: after its concurrency slot took it; open loop: after its scheduled arrival)' }),
+  responseMs: Type.Union([LatencySummarySchema, Type.Null()], { description: 'end − due = queueMs + latencyMs: what a caller would have waited, free of coordinated omission' }),
+  arrivals: Type.Object({
+    process: Type.Union([Type.Literal('closed'), Type.Literal('constant'), Type.Literal('poisson')], { description: 'closed: a task is due when a slot frees; constant or poisson: open loop at `rate`' }),
+    rate: Type.Union([Type.Number(), Type.Null()], { description: 'the asked rate, tasks/s (null when closed)' }),
+    achievedRate: Type.Union([Type.Number(), Type.Null()], { description: 'open loop: tasks started ÷ (last start − first due), tasks/s; below rate when the schedule fell behind' }),
+    lateStarts: Type.Integer({ description: 'open loop: tasks that started more than 2 ms after they were due (timers resolve to about 1 ms; 0 when closed)' })
+  }),
+  series: Type.Array(SeriesRowSchema, { description: 'one row per seriesIntervalMs of the window (at most MAX_SERIES_ROWS: beyond, neighbours merge and the interval doubles); done and failed add up to tasks.done and tasks.failed' }),
+  seriesIntervalMs: Type.Number({ description: 'the rows\' length: seriesIntervalMs of the spec, doubled each time the rows were merged' }),
   waitMs: Type.Union([LatencySummarySchema, Type.Null()], { description: 'time tasks waited for a shared resource (db connections)' }),
   gilWaitMs: Type.Union([LatencySummarySchema, Type.Null()], { description: 'with gil: time each task waited for the emulated GIL (null without)' }),
   cpu: CpuWindowSchema,

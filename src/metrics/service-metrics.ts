@@ -41,7 +41,7 @@ export class ServiceMetrics {
     this.#taskRun = new Histogram({ name: 'conclab_task_run_seconds', help: 'Task run time where it ran, by mode, workload and source', labelNames: ['mode', 'workload', 'source'], buckets: TASK_BUCKETS, registers })
     this.#taskWait = new Histogram({
       name: 'conclab_task_queue_wait_seconds',
-      help: 'Time from dispatch (batching modes: the batch leaving the main thread; other modes: the run starting) to the task starting',
+      help: 'queueMs: time from a task being due (closed loop: its concurrency slot took it; open loop: its scheduled arrival) to it starting',
       labelNames: ['mode', 'workload', 'source'],
       buckets: TASK_BUCKETS,
       registers
@@ -126,7 +126,7 @@ export class ServiceMetrics {
   }
 
   /** Label children bound once per run (a job, a /work request, a timer fire): a task costs two observes and one increment. */
-  taskObserver (labels: TaskLabels, dispatchStartedAt: number): (outcomes: TaskOutcome[]) => void {
+  taskObserver (labels: TaskLabels): (outcomes: TaskOutcome[]) => void {
     const succeeded = this.#tasks.labels({ ...labels, outcome: 'succeeded' })
     const failed = this.#tasks.labels({ ...labels, outcome: 'failed' })
     const run = this.#taskRun.labels(labels)
@@ -136,7 +136,7 @@ export class ServiceMetrics {
         (outcome.ok ? succeeded : failed).inc()
         if (outcome.lost) continue
         run.observe(outcome.runMs / 1000)
-        if (outcome.startedAt !== undefined) wait.observe(Math.max(outcome.startedAt - (outcome.dispatchedAt ?? dispatchStartedAt), 0) / 1000)
+        if (outcome.startedAt !== undefined && outcome.dueAt !== undefined) wait.observe(Math.max(outcome.startedAt - outcome.dueAt, 0) / 1000)
       }
     }
   }
