@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type GaugeConfiguration } from 'prom-client'
 import type { TaskOutcome } from '../executors/messages.js'
+import { TASK_BUCKETS } from './buckets.js'
 import type { ModeRuntime } from '../executors/mode-definition.js'
 import type { ModeRegistry } from '../executors/registry.js'
 import type { WorkerPool } from '../executors/worker-pool.js'
@@ -10,8 +11,6 @@ import { sampleCpu } from '../measure/cpu-sampler.js'
 import { cpuCapacity, cpuLimits } from '../measure/environment.js'
 import { CPU_MODES } from '../measure/proc-stat.js'
 
-/** Task times span 10 µs hashes to minute-long queries. */
-const TASK_BUCKETS = [0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
 const JOB_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600]
 /** Fine enough to resolve sub-millisecond routes (prom-client's defaults start at 5 ms and hide them). */
 export const HTTP_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
