@@ -145,6 +145,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
     await scheduler.shutdown() // again: a job submitted while the server was closing
     await pool.destroy()
     await upstream.close()
+    metrics.close()
   })
 
   await app.register(rootRoutes)

@@ -1,7 +1,8 @@
-import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks'
+import { performance, type EventLoopUtilization } from 'node:perf_hooks'
 import type { ExecutionResult } from '../executors/executor.js'
 import { cpuBetween, sampleCpu, type CpuSample } from './cpu-sampler.js'
 import { cpuWarnings } from './cpu-warnings.js'
+import { EventLoopDelay } from './event-loop-delay.js'
 import { TimeSeries } from './time-series.js'
 import { cpuCapacity, machineInfo } from './environment.js'
 import type { OutcomeCollector } from './outcome-collector.js'
@@ -15,24 +16,18 @@ export interface ArrivalsAsked {
   process: 'constant' | 'poisson'
 }
 
-const DELAY_RESOLUTION_MS = 10
-/** monitorEventLoopDelay records each whole timer interval (an idle loop reads ≈ 10 ms): keep only the lateness. */
-const lateness = (intervalNs: number) => ms(Math.max(intervalNs / 1e6 - DELAY_RESOLUTION_MS, 0))
-
 /**
  * The measuring window of one job: CPU, event-loop delay and utilisation from `start()` (just before the executor
  * runs) to `finish()` (just after it returns), turned into the report with what the collector gathered.
  */
 export class ReportBuilder {
-  // (Node 24's types call it ELDHistogram, Node 20's IntervalHistogram.)
-  readonly #delay: ReturnType<typeof monitorEventLoopDelay>
+  readonly #delay = new EventLoopDelay()
   readonly #eluStart: EventLoopUtilization
   readonly cpuStart: CpuSample
   readonly series: TimeSeries
 
   constructor (series: { intervalMs: number, maxRows: number }) {
-    this.#delay = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS })
-    this.#delay.enable()
+    this.#delay.start()
     this.#eluStart = performance.eventLoopUtilization()
     this.cpuStart = sampleCpu()
     this.series = new TimeSeries(this.cpuStart, series.intervalMs, series.maxRows)
@@ -40,7 +35,7 @@ export class ReportBuilder {
 
   /** Stops the event-loop monitor and the series' sampling; safe to call twice (the runner calls it in a finally). */
   stop (): void {
-    this.#delay.disable()
+    this.#delay.stop()
     this.series.stop()
   }
 
@@ -48,7 +43,7 @@ export class ReportBuilder {
     this.stop()
     const cpuEnd = sampleCpu()
     const elu = performance.eventLoopUtilization(this.#eluStart)
-    const delay = this.#delay
+    const delay = this.#delay.stats.summary()
     const totalMs = cpuEnd.at - this.cpuStart.at
     const cpu = cpuBetween(this.cpuStart, cpuEnd, cpuCapacity(), result.childCpu)
     const wallMs = Math.max(totalMs - result.startupMs - result.teardownMs, 0)
@@ -82,8 +77,9 @@ export class ReportBuilder {
       warnings: cpuWarnings(cpu),
       eventLoop: {
         utilization: Number(elu.utilization.toFixed(4)),
-        delayP99Ms: delay.count > 0 ? lateness(delay.percentile(99)) : 0,
-        delayMaxMs: delay.count > 0 ? lateness(delay.max) : 0
+        delayP99Ms: delay ? ms(delay.p99) : 0,
+        delayMaxMs: delay ? ms(delay.max) : 0,
+        delaySamples: delay?.count ?? 0
       },
       workers: collector.workers(wallMs),
       workerDeaths: result.workerDeaths,

@@ -108,8 +108,9 @@ export const ReportSchema = Type.Object({
   }),
   eventLoop: Type.Object({
     utilization: Type.Number({ description: 'main event loop busy share over the job, 0…1' }),
-    delayP99Ms: Type.Number(),
-    delayMaxMs: Type.Number()
+    delayP99Ms: Type.Number({ description: 'how late a 10 ms timer fired, p99, corrected for coordinated omission: a stall of S ms counts as S ÷ 10 samples (S, S − 10, …), as requests arriving during it would have waited' }),
+    delayMaxMs: Type.Number({ description: 'the longest stall' }),
+    delaySamples: Type.Integer({ description: 'samples behind delayP99Ms: one per 10 ms of the run, stalls included' })
   }),
   workers: Type.Array(WorkerStatsSchema),
   workerDeaths: Type.Integer(),

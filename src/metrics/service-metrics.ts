@@ -8,6 +8,7 @@ import type { Job } from '../jobs/job.js'
 import type { JobScheduler } from '../jobs/job-scheduler.js'
 import type { TaskLabels } from '../jobs/runner-deps.js'
 import { sampleCpu } from '../measure/cpu-sampler.js'
+import { EventLoopDelay } from '../measure/event-loop-delay.js'
 import { cpuCapacity, cpuLimits } from '../measure/environment.js'
 import { CPU_MODES } from '../measure/proc-stat.js'
 
@@ -28,6 +29,7 @@ export class ServiceMetrics {
   readonly #jobs: Counter<'mode' | 'workload' | 'outcome'>
   readonly #jobDuration: Histogram<'mode' | 'workload' | 'outcome'>
   readonly http: Histogram<'method' | 'route' | 'status_class'>
+  readonly #eventLoopDelay: EventLoopDelay
   readonly #cpuSeconds: Counter<'core' | 'mode'>
   readonly #childCpuSeconds: Counter
 
@@ -49,6 +51,15 @@ export class ServiceMetrics {
     this.#jobDuration = new Histogram({ name: 'conclab_job_duration_seconds', help: 'Job run time (report.totalMs)', labelNames: ['mode', 'workload', 'outcome'], buckets: JOB_BUCKETS, registers })
     this.http = new Histogram({ name: 'conclab_http_request_duration_seconds', help: 'HTTP request time by method, route and status class', labelNames: ['method', 'route', 'status_class'], buckets: HTTP_BUCKETS, registers })
 
+    // How late the main event loop answers, corrected for coordinated omission (see measure/event-loop-delay.ts):
+    // nodejs_eventloop_lag_p99_seconds takes its p99 over timer firings, so a 500 ms stall is one sample.
+    const eventLoopDelay = new Histogram({
+      name: 'conclab_event_loop_delay_seconds',
+      help: 'How late a 10 ms timer on the main event loop fired, a stall of S counting S ÷ 10 ms samples (corrected for coordinated omission)',
+      buckets: TASK_BUCKETS,
+      registers
+    })
+    this.#eventLoopDelay = new EventLoopDelay({ onSample: (lateMs) => eventLoopDelay.observe(lateMs / 1000) }).start()
     gauge({ name: 'conclab_jobs_running', help: 'Jobs running', registers, collect () { this.set(deps.scheduler()?.runningCount ?? 0) } })
     gauge({ name: 'conclab_jobs_queued', help: 'Jobs waiting in the queue', registers, collect () { this.set(deps.scheduler()?.queuedCount ?? 0) } })
     gauge({
@@ -138,6 +149,11 @@ export class ServiceMetrics {
         if (outcome.startedAt !== undefined && outcome.dueAt !== undefined) wait.observe(Math.max(outcome.startedAt - outcome.dueAt, 0) / 1000)
       }
     }
+  }
+
+  /** Stops the event-loop sampler (the app's onClose). */
+  close (): void {
+    this.#eventLoopDelay.stop()
   }
 
   jobEnded (job: Job): void {
