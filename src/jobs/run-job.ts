@@ -52,12 +52,16 @@ async function measureExecution (job: Job, deps: RunnerDeps, shared: unknown): P
   try {
     if (!job.signal.aborted) {
       result = await deps.modes.get(spec.mode).run(executionPlanOf(spec, context, deps.config, job.signal, (outcomes) => {
-        if (measured) return // a task still in flight after a cancel: the report is already made
+        // Every outcome is counted once in the metrics and the job's progress, also one that arrives after a cancel
+        // (a main-thread task still in flight): only the report, made when the window closed, leaves it out.
+        observe?.(outcomes)
+        for (const outcome of outcomes) {
+          if (outcome.ok) job.progress.done++
+          else job.progress.failed++
+        }
+        if (measured) return
         for (const outcome of outcomes) collector.add(outcome)
         window.series.add(outcomes)
-        job.progress.done = collector.done
-        job.progress.failed = collector.failed
-        observe?.(outcomes)
         progress.touch()
       }, true), deps.runtime)
       if (result.childCpu) deps.observeChildCpu?.(result.childCpu)
