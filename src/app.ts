@@ -105,6 +105,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
     modes,
     runtime,
     upstreamUrl: upstream.url,
+    warmed: new Set(),
     observeTasks: (labels) => metrics.taskObserver(labels),
     observeChildCpu: (cpu) => metrics.childCpu(cpu)
   }

@@ -37,6 +37,7 @@ export const ConfigSchema = Type.Object({
   MAX_PROCESSES: limit(32, 1, 512, 'child processes of a processes job'),
   MAX_BATCH: limit(10_000, 1, 1_000_000, 'tasks per dispatch (batch)'),
   MAX_RATE: limit(100_000, 1, 10_000_000, 'open loop: largest rate of a job, tasks per second'),
+  MAX_WARMUP_MS: limit(60_000, 1, 3_600_000, 'largest warmup.ms of a job (the warm-up runs inside timeoutMs)'),
   MAX_SERIES_ROWS: limit(600, 2, 100_000, 'rows of a report\'s series at most; a longer job merges neighbouring rows (the interval doubles)'),
   AUTO_BATCH_MS: limit(50, 1, 60_000, 'batch auto (the default): run time one pool or processes dispatch carries, so the round trip through the main thread stays a small share'),
   MAX_HASH_BYTES: limit(16 * MiB, 1, 1024 * MiB, 'hash: bytes hashed per round'),

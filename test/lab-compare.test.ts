@@ -125,7 +125,7 @@ test('text/plain is an aligned table and text/csv a header with one row per run,
   assert.match(String(csv.headers['content-type']), /^text\/csv/)
   const [header, ...rows] = parseCsv(csv.body)
   assert.deepEqual(header, ['mode', 'concurrency', 'workers', 'baseline', 'status', 'wallMs', 'tasksPerSec', 'speedup', 'efficiency',
-    'efficiencyPerCore', 'serialFraction', 'cpuUtilization', 'coresUsed', 'startupMs', 'jobId', 'note'])
+    'efficiencyPerCore', 'serialFraction', 'cpuUtilization', 'coresUsed', 'startupMs', 'jobId', 'note', 'warnings'])
   assert.deepEqual(rows.map((row) => [row[0], row[1], row[4]]),
     [['inline', '1', 'succeeded'], ['threads', '1', 'succeeded'], ['threads', '2', 'succeeded'], ['inline', '2', 'skipped']])
   const column = (name: string) => header!.indexOf(name)

@@ -57,6 +57,10 @@ export function jobSpecSchema (config: Config, paramsSchemas: ParamsSchemas, mod
     })),
     params: Type.Object({}, { additionalProperties: true, default: {}, description: 'the workload\'s params (see the workload table)' }),
     seed: Type.Integer({ minimum: 0, maximum: 4_294_967_295, default: 1, description: 'fixes every random choice; same seed, same results' }),
+    warmup: Type.Optional(Type.Object({
+      tasks: Type.Optional(Type.Integer({ minimum: 1, maximum: config.MAX_TASKS, description: 'run this many tasks first (MAX_TASKS)' })),
+      ms: Type.Optional(Type.Integer({ minimum: 1, maximum: config.MAX_WARMUP_MS, description: 'run tasks first for this long (MAX_WARMUP_MS)' }))
+    }, { additionalProperties: false, description: 'run tasks or milliseconds of the same job first, in the same mode, excluded from every figure of the report (one of tasks, ms)' })),
     seriesIntervalMs: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 1000, description: 'the report\'s series: one row per this many ms of the run (at most MAX_SERIES_ROWS rows)' }),
     timeoutMs: Type.Integer({ minimum: 1, maximum: config.MAX_JOB_TIMEOUT_MS, default: config.DEFAULT_JOB_TIMEOUT_MS, description: 'the job fails with JOB_TIMEOUT after this long running (MAX_JOB_TIMEOUT_MS)' }),
     startDelayMs: Type.Integer({ minimum: 0, maximum: config.MAX_START_DELAY_MS, default: 0, description: 'wait this long before the first task (MAX_START_DELAY_MS)' }),

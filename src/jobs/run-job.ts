@@ -10,6 +10,7 @@ import type { Job } from './job.js'
 import { progressThrottle } from './progress-throttle.js'
 import type { RunnerDeps } from './runner-deps.js'
 import { executionPlanOf, jobContextOf } from './task-plan.js'
+import { warmUp, type WarmupDone } from './warm-up.js'
 
 /**
  * Runs one job to its end and measures it the same way whatever the mode: start delay, workload resources,
@@ -27,7 +28,8 @@ export async function runJob (job: Job, deps: RunnerDeps): Promise<void> {
   try {
     if (spec.startDelayMs > 0) await sleep(spec.startDelayMs, undefined, { signal: job.signal }).catch(() => {})
     if (!job.signal.aborted) prepared = await workloads[spec.workload].prepare?.(spec.params, job.id)
-    measured = await measureExecution(job, deps, prepared?.shared)
+    const warmup = job.signal.aborted ? null : await warmUp(job, deps, prepared?.shared)
+    measured = await measureExecution(job, deps, prepared?.shared, warmup)
   } catch (error) {
     failure = error as Error
   } finally {
@@ -39,7 +41,7 @@ export async function runJob (job: Job, deps: RunnerDeps): Promise<void> {
   else job.finish('failed', null, JobErrors.internal(failure?.message ?? 'unknown error'))
 }
 
-async function measureExecution (job: Job, deps: RunnerDeps, shared: unknown): Promise<{ result: ExecutionResult, report: Report }> {
+async function measureExecution (job: Job, deps: RunnerDeps, shared: unknown, warmup: WarmupDone | null): Promise<{ result: ExecutionResult, report: Report }> {
   const { spec } = job
   const collector = new OutcomeCollector(deps.config.MAX_JOB_ERRORS)
   const context = jobContextOf(job.id, spec, shared, deps.upstreamUrl)
@@ -71,7 +73,13 @@ async function measureExecution (job: Job, deps: RunnerDeps, shared: unknown): P
     window.stop()
     progress.cancel()
   }
-  return { result, report: window.report(spec.tasks, collector, result, deps.config.POOL_SIZE, { rate: spec.rate, process: spec.arrivals ?? 'constant' }) }
+  const report = window.report(spec.tasks, collector, result, deps.config.POOL_SIZE, { rate: spec.rate, process: spec.arrivals ?? 'constant' })
+  const ranBefore = `${spec.mode}/${spec.workload}`
+  if (!warmup && !deps.warmed.has(ranBefore)) {
+    report.warnings.push(`cold: the first ${spec.mode} run of ${spec.workload} since the service started, without warmup: JIT compilation and per-thread data fall inside the measured window (add "warmup": {"ms": 500})`)
+  }
+  deps.warmed.add(ranBefore)
+  return { result, report: { ...report, warmup } }
 }
 
 function stopMessage (job: Job): string {

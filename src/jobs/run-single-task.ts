@@ -30,6 +30,7 @@ export async function runSingleTask (deps: RunnerDeps, spec: JobSpec, options: S
     }, false)
     const result = await deps.modes.get(spec.mode).run(plan, deps.runtime)
     if (result.childCpu) deps.observeChildCpu?.(result.childCpu)
+    deps.warmed.add(`${spec.mode}/${spec.workload}`)
     const [outcome] = outcomes
     if (!outcome) throw new Error(result.fatalError ?? `mode ${spec.mode} answered no outcome for the task`)
     return outcome

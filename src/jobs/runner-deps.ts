@@ -4,8 +4,8 @@ import type { ModeRuntime } from '../executors/mode-definition.js'
 import type { ModeRegistry } from '../executors/registry.js'
 import type { WorkloadName } from '../workloads/index.js'
 
-/** What ran a task: a job, a GET /work request or a timer fire (a label of the task metrics). */
-export type TaskSource = 'job' | 'work' | 'timer'
+/** What ran a task: a job, a job's warm-up, a GET /work request or a timer fire (a label of the task metrics). */
+export type TaskSource = 'job' | 'warmup' | 'work' | 'timer'
 
 export interface TaskLabels {
   mode: string
@@ -23,6 +23,8 @@ export interface RunnerDeps {
   runtime: ModeRuntime
   upstreamUrl: string
   observeTasks?: ObserveTasks
+  /** `mode/workload` pairs that have run since the service started: a job without warmup and without one is cold */
+  warmed: Set<string>
   /** what child processes reported they used, once a run has ended (the service's CPU metrics) */
   observeChildCpu?: (cpu: CpuTimes) => void
 }

@@ -76,6 +76,9 @@ export class SpecService {
     if (typeof spec.batch === 'number' && spec.batch > 1 && !mode.batches) {
       return `${at}/batch must be 1 in mode ${mode.name} (batch applies to modes ${this.#modesWhere((m) => m.batches)})`
     }
+    if (spec.warmup && (spec.warmup.tasks === undefined) === (spec.warmup.ms === undefined)) {
+      return `${at}/warmup must have exactly one of tasks, ms`
+    }
     if (spec.arrivals !== undefined && spec.rate === undefined) {
       return `${at}/arrivals needs ${at}/rate (without a rate the job is closed-loop)`
     }

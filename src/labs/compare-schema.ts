@@ -11,7 +11,13 @@ import type { WorkloadName } from '../workloads/index.js'
 /** Job-spec fields a comparison shares across all its runs (the job spec's own schemas, limits and defaults). */
 const SHARED_FIELDS = ['workload', 'params', 'tasks', 'seed', 'batch', 'timeoutMs'] as const
 /** Optional job-spec fields passed through to every run, when given and when the job spec schema has them. */
-const PASS_THROUGH_FIELDS = ['gil', 'switchIntervalMs'] as const
+const PASS_THROUGH_FIELDS = ['gil', 'switchIntervalMs', 'warmup'] as const
+
+/**
+ * Every run of a comparison warms up unless the body says otherwise (a cold first run skews its speedups): two
+ * tasks per concurrency slot, so every worker has compiled the task and made its per-thread data.
+ */
+export const compareWarmup = (concurrency: number, tasks: number) => ({ tasks: Math.min(2 * concurrency, tasks) })
 
 /** The levels asked when `concurrency` is left out: 1, 2 and the cores, without repeats. */
 export function defaultLevels (cores: number): number[] {
@@ -65,6 +71,7 @@ export interface CompareBody {
   timeoutMs: number
   gil?: boolean
   switchIntervalMs?: number
+  warmup?: { tasks?: number, ms?: number }
   modes: Mode[]
   concurrency: number[]
 }
@@ -87,7 +94,8 @@ export const CompareRowSchema = Type.Object({
   serialFraction: Nullable(Type.Number({ description: 'Karp–Flatt: (1/speedup − 1/p) ÷ (1 − 1/p), p = workers; null when p = 1' })),
   cpuUtilization: Nullable(Type.Number({ description: 'report.cpu.utilization, 0…1' })),
   coresUsed: Nullable(Type.Number({ description: 'report.cpu.coresUsed' })),
-  startupMs: Nullable(Type.Number({ description: 'report.startupMs: starting threads or processes' }))
+  startupMs: Nullable(Type.Number({ description: 'report.startupMs: starting threads or processes' })),
+  warnings: Type.Array(Type.String(), { description: 'why this row\'s numbers may be suspect: the job\'s own report.warnings, and impossible values (efficiency above 1, a serial fraction outside 0…1): flagged, never printed plainly' })
 })
 export type CompareRow = Static<typeof CompareRowSchema>
 

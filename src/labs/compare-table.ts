@@ -33,6 +33,10 @@ const percent = (value: number | null) => value === null ? '-' : `${(value * 100
 const HEADER = ['mode', 'conc', 'wall ms', 'tasks/s', 'speedup', 'eff', 'eff/core', 'serial', 'cpu', 'cores used', 'startup ms', 'status']
 const ALIGN: Align[] = ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left']
 
+/** An impossible value keeps a `!` beside it, so it is never read as a plain result (the warnings say why). */
+const flagged = (cell: string, row: CompareRow, what: string) =>
+  row.warnings.some((warning) => warning.startsWith(`impossible: ${what}`)) ? `${cell}!` : cell
+
 function tableRow (row: CompareRow): string[] {
   return [
     row.baseline ? `${row.mode} *` : row.mode,
@@ -40,9 +44,9 @@ function tableRow (row: CompareRow): string[] {
     fixed(row.wallMs, 1),
     fixed(row.tasksPerSec, 1),
     fixed(row.speedup, 2),
-    fixed(row.efficiency, 2),
+    flagged(fixed(row.efficiency, 2), row, 'efficiency'),
     fixed(row.efficiencyPerCore, 2),
-    fixed(row.serialFraction, 3),
+    flagged(fixed(row.serialFraction, 3), row, 'serial fraction'),
     percent(row.cpuUtilization),
     fixed(row.coresUsed, 2),
     fixed(row.startupMs, 1),
@@ -63,19 +67,23 @@ export function comparisonAsTable (comparison: Comparison): string {
   ])
   const table = alignedTable([HEADER, ...comparison.rows.map(tableRow)], ALIGN)
   const skipped = comparison.skipped.map((run) => `  ${run.mode} at ${run.concurrency}: ${run.reason}`)
+  const warnings = comparison.rows.flatMap((row) => row.warnings.map((warning) => `  ${row.mode} at ${row.concurrency}: ${warning}`))
   const legend = `* baseline. speedup = baseline wall ÷ wall; eff = speedup ÷ workers; eff/core = speedup ÷ ${comparison.cores} cores; ` +
     'serial = Karp–Flatt (1/speedup − 1/workers) ÷ (1 − 1/workers), - for one worker; cpu = report.cpu.utilization'
-  return [head, '', table, ...(skipped.length > 0 ? ['', 'skipped', ...skipped] : []), '', legend].join('\n') + '\n'
+  return [head, '', table, ...(warnings.length > 0 ? ['', 'warnings', ...warnings] : []),
+    ...(skipped.length > 0 ? ['', 'skipped', ...skipped] : []), '', legend].join('\n') + '\n'
 }
 
 const CSV_COLUMNS = ['mode', 'concurrency', 'workers', 'baseline', 'status', 'wallMs', 'tasksPerSec', 'speedup', 'efficiency',
-  'efficiencyPerCore', 'serialFraction', 'cpuUtilization', 'coresUsed', 'startupMs', 'jobId', 'note'] as const
+  'efficiencyPerCore', 'serialFraction', 'cpuUtilization', 'coresUsed', 'startupMs', 'jobId', 'note', 'warnings'] as const
 
 const text = (value: unknown) => value === null || value === undefined ? '' : String(value)
 
 export function comparisonAsCsv (comparison: Comparison): string {
   const runs = comparison.rows.map((row) => CSV_COLUMNS.map((column) =>
-    column === 'note' ? text(row.error && `${row.error.code}: ${row.error.message}`) : text(row[column])))
+    column === 'note'
+      ? text(row.error && `${row.error.code}: ${row.error.message}`)
+      : column === 'warnings' ? row.warnings.join('; ') : text(row[column])))
   const skipped = comparison.skipped.map((run) => CSV_COLUMNS.map((column) => {
     switch (column) {
       case 'mode': return run.mode

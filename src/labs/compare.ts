@@ -4,7 +4,7 @@ import { BASELINE_MODE } from '../executors/registry.js'
 import type { Job } from '../jobs/job.js'
 import type { JobScheduler } from '../jobs/job-scheduler.js'
 import type { JobSpec, SpecService } from '../jobs/spec-service.js'
-import type { CompareBody, CompareRow, Comparison, SkippedRun } from './compare-schema.js'
+import { compareWarmup, type CompareBody, type CompareRow, type Comparison, type SkippedRun } from './compare-schema.js'
 
 /**
  * The mode comparison: one workload spec run as one job per (mode, concurrency), one after another through the
@@ -56,6 +56,7 @@ export function planComparison (body: CompareBody, { specs }: CompareContext): C
     params: body.params,
     seed: body.seed,
     timeoutMs: body.timeoutMs,
+    warmup: body.warmup ?? compareWarmup(concurrency, body.tasks),
     ...passThrough
   })
 
@@ -135,6 +136,8 @@ export function rowOf ({ run, job }: FinishedRun, baselineWallMs: number | null,
   const speedup = job.status === 'succeeded' && baselineWallMs !== null && wallMs !== null && wallMs > 0
     ? baselineWallMs / wallMs
     : null
+  const efficiency = speedup === null ? null : speedup / workers
+  const serialFraction = speedup === null ? null : karpFlatt(speedup, workers)
   return {
     mode: run.mode,
     concurrency: run.concurrency,
@@ -146,13 +149,29 @@ export function rowOf ({ run, job }: FinishedRun, baselineWallMs: number | null,
     wallMs,
     tasksPerSec: report?.tasksPerSec ?? null,
     speedup: roundOrNull(speedup),
-    efficiency: speedup === null ? null : round(speedup / workers),
+    efficiency: roundOrNull(efficiency),
     efficiencyPerCore: speedup === null ? null : round(speedup / cores),
-    serialFraction: speedup === null ? null : roundOrNull(karpFlatt(speedup, workers)),
+    serialFraction: roundOrNull(serialFraction),
     cpuUtilization: report?.cpu.utilization ?? null,
     coresUsed: report?.cpu.coresUsed ?? null,
-    startupMs: report?.startupMs ?? null
+    startupMs: report?.startupMs ?? null,
+    warnings: [...report?.warnings ?? [], ...impossibleValues(efficiency, serialFraction)]
   }
+}
+
+/** Beyond noise, more speedup than workers means the baseline ran slower per task than a worker did. */
+const EFFICIENCY_SLACK = 0.02
+
+/** Values a correct measurement cannot produce: flagged beside the number, so no one reads them as a result. */
+function impossibleValues (efficiency: number | null, serialFraction: number | null): string[] {
+  const flags: string[] = []
+  if (efficiency !== null && efficiency > 1 + EFFICIENCY_SLACK) {
+    flags.push(`impossible: efficiency ${efficiency.toFixed(2)} > 1, more speedup than workers: the baseline ran slower per task than a worker (cold, or disturbed: see its warnings)`)
+  }
+  if (serialFraction !== null && (serialFraction < -EFFICIENCY_SLACK || serialFraction > 1 + EFFICIENCY_SLACK)) {
+    flags.push(`impossible: serial fraction ${serialFraction.toFixed(2)} outside 0…1 (Karp–Flatt assumes the baseline's per-task cost)`)
+  }
+  return flags
 }
 
 /** Runs a plan and tabulates it (the route's whole work but validation and the HTTP). */

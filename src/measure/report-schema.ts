@@ -93,6 +93,7 @@ export const ReportSchema = Type.Object({
     achievedRate: Type.Union([Type.Number(), Type.Null()], { description: 'open loop: tasks started ÷ (last start − first due), tasks/s; below rate when the schedule fell behind' }),
     lateStarts: Type.Integer({ description: 'open loop: tasks that started more than 2 ms after they were due (timers resolve to about 1 ms; 0 when closed)' })
   }),
+  warmup: Type.Union([Type.Object({ tasks: Type.Integer(), ms: Type.Number() }), Type.Null()], { description: 'what the warm-up ran before the window (in no other figure); null without one' }),
   series: Type.Array(SeriesRowSchema, { description: 'one row per seriesIntervalMs of the window (at most MAX_SERIES_ROWS: beyond, neighbours merge and the interval doubles); done and failed add up to tasks.done and tasks.failed' }),
   seriesIntervalMs: Type.Number({ description: 'the rows\' length: seriesIntervalMs of the spec, doubled each time the rows were merged' }),
   waitMs: Type.Union([LatencySummarySchema, Type.Null()], { description: 'time tasks waited for a shared resource (db connections)' }),
