@@ -39,7 +39,7 @@ export class ReportBuilder {
     this.series.stop()
   }
 
-  report (tasks: number, collector: OutcomeCollector, result: ExecutionResult, poolSize: number, arrivals: ArrivalsAsked): Report {
+  report (tasks: number, collector: OutcomeCollector, result: ExecutionResult, poolSize: number, arrivals: ArrivalsAsked): Omit<Report, 'warmup'> {
     this.stop()
     const cpuEnd = sampleCpu()
     const elu = performance.eventLoopUtilization(this.#eluStart)
