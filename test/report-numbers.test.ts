@@ -23,3 +23,13 @@ test('an idle event loop reports (near) zero delay, a blocked one its stall', as
   const blocked = await runJob(app, { workload: 'db', mode: 'inline', tasks: 2, params: { latencyMs: 200, driver: 'blocking' } })
   assert.ok(blocked.report!.eventLoop.delayMaxMs >= 150, `blocked delay max ${blocked.report!.eventLoop.delayMaxMs}`)
 })
+
+test('the CPU figures cover the measured window (wallMs), not the threads\' or children\'s start-up and join', async (t) => {
+  const app = await buildTestApp(t)
+  for (const mode of ['threads', 'processes', 'pool', 'async']) {
+    const job = await runJob(app, { workload: 'hash', mode, tasks: 60, concurrency: 2, params: { bytes: 65_536, rounds: 20 } })
+    const { cpu, wallMs, totalMs, startupMs } = job.report!
+    assert.ok(Math.abs(cpu.windowMs - wallMs) <= 0.1 * wallMs + 15, `${mode}: cpu window ${cpu.windowMs} ms, wall ${wallMs} ms`)
+    if (startupMs > 20) assert.ok(cpu.windowMs < totalMs - startupMs / 2, `${mode}: start-up ${startupMs} ms left out of ${totalMs}`)
+  }
+})

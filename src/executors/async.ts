@@ -21,6 +21,7 @@ export const asyncMode: ModeDefinition = {
     const cursor = new TaskCursor(plan.tasks)
     const turn = eventLoopTurns(plan.yieldEveryMs)
     const runStartedAt = epochNow()
+    plan.window?.started()
     const { arrivals } = plan
     async function lane (): Promise<void> {
       // Closed loop: a lane is a concurrency slot; it frees when its task has been reported.
@@ -41,6 +42,7 @@ export const asyncMode: ModeDefinition = {
     }
     const lanes = Array.from({ length: Math.min(plan.concurrency, plan.tasks) }, lane)
     await raceAbort(Promise.all(lanes).then(() => {}), plan.signal)
+    plan.window?.ended()
     return { startupMs: 0, teardownMs: 0, workerDeaths: 0 }
   }
 }

@@ -19,6 +19,11 @@ export interface ExecutionPlan {
   signal: AbortSignal
   /** called as outcomes arrive; every task reported exactly once, unless the job was stopped */
   onOutcomes: (outcomes: TaskOutcome[]) => void
+  /**
+   * the measured window's edges, for the CPU figures to cover what wallMs covers: `started` when dispatching
+   * begins (workers ready), `ended` when the last outcome is in (before the join). Called again, the last call wins.
+   */
+  window?: { started: () => void, ended: () => void }
   /** main-thread modes give the event loop a turn once this long has passed since the last one */
   yieldEveryMs: number
   /**

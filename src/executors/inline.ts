@@ -19,6 +19,7 @@ export const inlineMode: ModeDefinition = {
   async run (plan) {
     const turn = eventLoopTurns(plan.yieldEveryMs)
     const runStartedAt = epochNow()
+    plan.window?.started()
     const { arrivals } = plan
     const work = async () => {
       // Closed loop: the one slot frees when a task has been reported (the yield to the event loop included).
@@ -35,6 +36,7 @@ export const inlineMode: ModeDefinition = {
       }
     }
     await raceAbort(work(), plan.signal)
+    plan.window?.ended()
     return { startupMs: 0, teardownMs: 0, workerDeaths: 0 }
   }
 }

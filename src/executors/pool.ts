@@ -29,6 +29,7 @@ async function runPool (plan: ExecutionPlan, { pool }: ModeRuntime): Promise<Exe
   plan.signal.addEventListener('abort', onAbort, { once: true })
   let deaths = 0
   const runStartedAt = epochNow()
+  plan.window?.started()
   const { arrivals } = plan
   /** the next dispatch: closed loop, as many as the sizer says; open loop, only tasks already due (waiting for the next) */
   const nextIndices = async (): Promise<number[]> => {
@@ -64,6 +65,7 @@ async function runPool (plan: ExecutionPlan, { pool }: ModeRuntime): Promise<Exe
     }
   }
   await Promise.all(Array.from({ length: lanes }, lane))
+  plan.window?.ended()
   plan.signal.removeEventListener('abort', onAbort)
   return { startupMs, teardownMs: 0, workerDeaths: deaths, dispatches: sizer.dispatches }
 }

@@ -110,6 +110,8 @@ const runProcesses = (plan: ExecutionPlan) => new Promise<ExecutionResult>((reso
   // back, and an idle child must still be there to take them.
   const stopWhenAllDone = () => {
     if (!cursor.exhausted || live().some((child) => child.chunks.length > 0)) return
+    // Every task is reported: the window closes; telling the children to stop and joining them is teardown.
+    if (!live().some((child) => child.stopping)) plan.window?.ended()
     for (const child of live()) {
       if (child.stopping) continue
       child.stopping = true
@@ -129,6 +131,7 @@ const runProcesses = (plan: ExecutionPlan) => new Promise<ExecutionResult>((reso
       started = true
       startupMs = performance.now() - spawnedAt
       runStartedAt = epochNow()
+      plan.window?.started()
       const alive = live()
       for (let ahead = 0; ahead < CHUNKS_AHEAD; ahead++) for (const child of alive) dispatch(child)
     },

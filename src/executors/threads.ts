@@ -39,6 +39,7 @@ const runThreads = (plan: ExecutionPlan) => new Promise<ExecutionResult>((resolv
     isReady: (message) => message.type === 'ready',
     onAllReady: (threads) => {
       startupMs = performance.now() - spawnedAt
+      plan.window?.started()
       const go: ThreadGo = { type: 'go', runStartedAt: epochNow() }
       for (const thread of threads) thread.handle.send(go)
     },
@@ -48,6 +49,8 @@ const runThreads = (plan: ExecutionPlan) => new Promise<ExecutionResult>((resolv
       } else if (message.type === 'done') {
         done.add(thread.slot)
         lastDoneAt = performance.now()
+        // The last thread to finish closes the window (its join is teardown).
+        if (group.live.every((member) => done.has(member.slot))) plan.window?.ended()
         thread.handle.kill() // join: the thread has nothing left to do
       }
     },

@@ -53,7 +53,7 @@ async function measureExecution (job: Job, deps: RunnerDeps, shared: unknown, wa
   let measured = false
   try {
     if (!job.signal.aborted) {
-      result = await deps.modes.get(spec.mode).run(executionPlanOf(spec, context, deps.config, job.signal, (outcomes) => {
+      const plan = executionPlanOf(spec, context, deps.config, job.signal, (outcomes) => {
         // Every outcome is counted once in the metrics and the job's progress, also one that arrives after a cancel
         // (a main-thread task still in flight): only the report, made when the window closed, leaves it out.
         observe?.(outcomes)
@@ -65,7 +65,9 @@ async function measureExecution (job: Job, deps: RunnerDeps, shared: unknown, wa
         for (const outcome of outcomes) collector.add(outcome)
         window.series.add(outcomes)
         progress.touch()
-      }, true), deps.runtime)
+      }, true)
+      plan.window = window.window
+      result = await deps.modes.get(spec.mode).run(plan, deps.runtime)
       if (result.childCpu) deps.observeChildCpu?.(result.childCpu)
     }
   } finally {

@@ -25,6 +25,13 @@ export class ReportBuilder {
   readonly #eluStart: EventLoopUtilization
   readonly cpuStart: CpuSample
   readonly series: TimeSeries
+  #runStart: CpuSample | undefined
+  #runEnd: CpuSample | undefined
+  /** the executor marks the measured window (ExecutionPlan.window): the CPU figures cover it, as wallMs does */
+  readonly window = {
+    started: () => { this.#runStart = sampleCpu(); this.#runEnd = undefined },
+    ended: () => { this.#runEnd = sampleCpu() }
+  }
 
   constructor (series: { intervalMs: number, maxRows: number }) {
     this.#delay.start()
@@ -45,7 +52,8 @@ export class ReportBuilder {
     const elu = performance.eventLoopUtilization(this.#eluStart)
     const delay = this.#delay.stats.summary()
     const totalMs = cpuEnd.at - this.cpuStart.at
-    const cpu = cpuBetween(this.cpuStart, cpuEnd, cpuCapacity(), result.childCpu)
+    // The window the executor marked (start-up and join left out, as in wallMs); the whole run where it marked none.
+    const cpu = cpuBetween(this.#runStart ?? this.cpuStart, this.#runEnd ?? cpuEnd, cpuCapacity(), result.childCpu)
     const wallMs = Math.max(totalMs - result.startupMs - result.teardownMs, 0)
     return {
       wallMs: ms(wallMs),
