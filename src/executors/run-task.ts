@@ -30,6 +30,9 @@ export async function runTask (job: JobContext, index: number, worker: string, s
     if (result.waitMs !== undefined) outcome.waitMs = result.waitMs
   } catch (error) {
     outcome = { index, ok: false, runMs: performance.now() - started, startedAt: performance.timeOrigin + started, error: errorMessage(error), worker }
+    // A task that failed after waiting for a shared resource (a db connection) says how long it waited.
+    const waitMs = (error as { waitMs?: unknown } | null)?.waitMs
+    if (typeof waitMs === 'number') outcome.waitMs = waitMs
   } finally {
     gil.release()
   }

@@ -40,7 +40,9 @@ const sleepCell = new Int32Array(new SharedArrayBuffer(4))
 
 function answer (params: DbParams, context: TaskContext, random: () => number, waitMs: number | undefined): TaskResult {
   if (params.errorRate > 0 && random() < params.errorRate) {
-    throw new Error(`db: query ${context.index} failed (simulated, errorRate ${params.errorRate})`)
+    // A failed query waited for its connection too: the wait goes with the error (runTask records it).
+    const error = new Error(`db: query ${context.index} failed (simulated, errorRate ${params.errorRate})`)
+    throw waitMs === undefined ? error : Object.assign(error, { waitMs })
   }
   const result: TaskResult = { value: Math.floor(random() * 100) }
   if (waitMs !== undefined) result.waitMs = waitMs
