@@ -1,4 +1,8 @@
-/** autocannon, awaited, on loopback only. */
+/**
+ * autocannon, awaited, on loopback only: a closed loop (each connection sends its next request when the previous one
+ * is answered), for throughput. Latency at a fixed arrival rate is bench/open-loop.ts's job (PITFALLS: autocannon's
+ * rate option is neither open-loop nor correctly corrected).
+ */
 import autocannon from 'autocannon'
 
 export interface LoadOptions {
@@ -6,8 +10,6 @@ export interface LoadOptions {
   connections: number
   durationSec: number
   pipelining?: number
-  /** fixed total rate in requests per second (latency percentiles need it: PITFALLS, load testing) */
-  overallRate?: number
 }
 
 export interface LoadResult {
@@ -27,8 +29,7 @@ export async function load (options: LoadOptions): Promise<LoadResult> {
     url: options.url,
     connections: options.connections,
     duration: options.durationSec,
-    pipelining: options.pipelining ?? 1,
-    ...(options.overallRate ? { overallRate: options.overallRate } : {})
+    pipelining: options.pipelining ?? 1
   })
   return {
     requestsPerSec: result.requests.total / options.durationSec,

@@ -1,8 +1,10 @@
 /**
- * `npm run bench [-- --only P3[,P5]] [-- --quick]`: runs the benchmarks against their anchors, prints one table,
- * writes bench/results/latest.json and latest.md (quick runs: quick.json / quick.md), and on a full run of every
- * benchmark puts the table into BENCHMARKS.md. Exit code 1 when a benchmark fails to produce its numbers; a missed
- * target is reported, not an error (the quick mode of CI proves the suite works, never a speed).
+ * `npm run bench [-- --only P3[,P5]] [-- --quick] [-- --render]`: runs the benchmarks against their anchors and prints
+ * one table. A full run (every benchmark, none failed) writes bench/results/latest.* and refreshes BENCHMARKS.md; an
+ * `--only` run writes bench/results/partial.*, a quick run quick.* (neither committed, neither touches BENCHMARKS.md);
+ * `--render` re-renders latest.md and BENCHMARKS.md from latest.json (results.ts). Exit code 1 when a benchmark fails to
+ * produce its numbers; a missed target is reported, not an error. A quick run judges nothing (CI runs it to prove the
+ * suite works, never a speed).
  */
 import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
@@ -19,7 +21,7 @@ const { values } = parseArgs({
 })
 
 if (values.render) {
-  await renderLatest()
+  await renderLatest(benchmarks.flatMap((benchmark) => benchmark.definitions()))
   console.log('re-rendered bench/results/latest.md and BENCHMARKS.md from bench/results/latest.json')
   process.exit(0)
 }
@@ -52,7 +54,8 @@ const table = await writeResults({
   failures,
   quick: values.quick,
   complete: !wanted,
-  durationSec: (performance.now() - started) / 1000
+  durationSec: (performance.now() - started) / 1000,
+  definitions: selected.flatMap((benchmark) => benchmark.definitions())
 })
 console.log(table)
 process.exit(failures.length > 0 || measures.some((measure) => !Number.isFinite(measure.ours)) ? 1 : 0)
