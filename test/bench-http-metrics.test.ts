@@ -23,7 +23,7 @@ async function build (t: { after: (fn: () => Promise<void>) => void }) {
   t.after(() => app.close())
   const count = async (labels: Record<string, string>) => {
     const { values } = await histogram.get()
-    return values.filter((value) => value.metricName === 'http_seconds_count' && Object.entries(labels).every(([name, label]) => value.labels[name] === label))
+    return values.filter((value) => value.metricName === 'http_seconds_count' && Object.entries(labels).every(([name, label]) => (value.labels as Record<string, string | number>)[name] === label))
       .reduce((sum, value) => sum + value.value, 0)
   }
   return { app, registry, histogram, count }
