@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import Fastify from 'fastify'
 import { Histogram, Registry } from 'prom-client'
-import { httpMetrics } from '../src/metrics/http-metrics.js'
+import { httpMetrics, LabelSetObserver } from '../src/metrics/http-metrics.js'
 import { HTTP_BUCKETS } from '../src/metrics/service-metrics.js'
 import { errorHandler } from '../src/plugins/error-handler.js'
 
@@ -58,4 +58,46 @@ test('label sets bound at registration create no series until a request observes
   const { registry } = await build(t)
   const text = await registry.metrics()
   assert.doesNotMatch(text, /http_seconds_count\{/)
+})
+
+test('LabelSetObserver gives exactly what prom-client\'s own observe gives, through reset() and remove() too', async () => {
+  const make = () => {
+    const registry = new Registry()
+    const histogram = new Histogram({ name: 'h', help: 'x', labelNames: ['method', 'route', 'status_class'], buckets: HTTP_BUCKETS, registers: [registry] })
+    return { registry, histogram }
+  }
+  const theirs = make()
+  const ours = make()
+  const labels = (statusClass: string) => ({ method: 'GET', route: '/a', status_class: statusClass })
+  const children = { ok: theirs.histogram.labels(labels('2xx')), bad: theirs.histogram.labels(labels('5xx')) }
+  const observers = { ok: new LabelSetObserver(ours.histogram, labels('2xx')), bad: new LabelSetObserver(ours.histogram, labels('5xx')) }
+  // Bounds themselves (le is inclusive), between them, below the first, above the last.
+  const values = [0, 0.00001, HTTP_BUCKETS[0]!, HTTP_BUCKETS[0]! * 1.01, 0.003, 0.3, HTTP_BUCKETS.at(-1)!, HTTP_BUCKETS.at(-1)! * 2, 1e6]
+  const feed = (which: 'ok' | 'bad', list: number[]) => {
+    for (const value of list) {
+      children[which].observe(value)
+      observers[which].observe(value)
+    }
+  }
+  const same = async (step: string) => assert.equal(await ours.registry.metrics(), await theirs.registry.metrics(), step)
+  assert.equal(observers.ok.direct, false, 'no series before the first observation')
+  feed('ok', values)
+  assert.equal(observers.ok.direct, true, 'adds to its series directly once the child has made it')
+  feed('bad', values.slice(2, 5))
+  feed('ok', values)
+  await same('after observations')
+  assert.match(await ours.registry.metrics(), /h_count\{method="GET",route="\/a",status_class="2xx"\} 18/)
+  theirs.histogram.reset()
+  ours.histogram.reset()
+  assert.equal(observers.ok.direct, false, 'reset() dropped its series')
+  feed('ok', values.slice(0, 3))
+  await same('after reset()')
+  theirs.histogram.remove(labels('2xx'))
+  ours.histogram.remove(labels('2xx'))
+  feed('bad', [0.01])
+  feed('ok', [0.02])
+  await same('after remove()')
+  assert.throws(() => observers.ok.observe(Number.NaN), /not a valid number/, 'a bad value throws, as prom-client does')
+  assert.throws(() => children.ok.observe(Number.NaN), /not a valid number/)
+  await same('after a bad value')
 })
