@@ -81,10 +81,11 @@ test('the db connection pool serves queries first come, first served, and failed
   const app = await buildTestApp(t)
   // 50 in flight on 20 connections, 10 ms queries: each waits ≈ (50 − 20) ÷ 20 × 10 ms = 15 ms in a fair queue.
   for (const mode of ['async', 'threads'] as const) {
-    const job = await runJob(app, { workload: 'db', mode, tasks: 1000, concurrency: mode === 'async' ? 50 : 10, seed: 2, params: { latencyMs: 10, connections: mode === 'async' ? 20 : 4, errorRate: 0.1 } })
+    const total = mode === 'async' ? 1000 : 400
+    const job = await runJob(app, { workload: 'db', mode, tasks: total, concurrency: mode === 'async' ? 50 : 10, seed: 2, params: { latencyMs: 10, connections: mode === 'async' ? 20 : 4, errorRate: 0.1 } })
     const { waitMs, tasks } = job.report!
-    assert.ok(tasks.failed > 50, `${mode}: some queries failed`)
-    assert.equal(waitMs!.count, 1000, `${mode}: every query, failed ones too, has its wait`)
+    assert.ok(tasks.failed > total / 20, `${mode}: some queries failed`)
+    assert.equal(waitMs!.count, total, `${mode}: every query, failed ones too, has its wait`)
     assert.ok(waitMs!.p99 < 80, `${mode}: wait p99 ${waitMs!.p99} ms (an unfair pool starves some queries for most of the job)`)
     assert.ok(waitMs!.p50 > 5, `${mode}: wait p50 ${waitMs!.p50} ms (queries do queue)`)
   }
