@@ -1,6 +1,13 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onResponseHookHandler } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, onResponseHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Histogram } from 'prom-client'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** http-metrics: records a request that matched no route (the not-found handler calls it) */
+    recordUnmatched?: (request: FastifyRequest, reply: FastifyReply) => void
+  }
+}
 
 type HttpHistogram = Histogram<'method' | 'route' | 'status_class'>
 
@@ -144,8 +151,9 @@ function routeRecorder (histogram: HttpHistogram, route: string, methods: readon
  * Every request pays for this (bench P1), so each route gets its own hook with its label sets bound when the route is
  * registered (onRoute): reading `request.routeOptions.url` per request builds a 12-field object each time, and a
  * label set looked up per request costs a string key and a map lookup; and it observes through LabelSetObserver.
- * Register this plugin before any route.
- * Unmatched requests (404) are recorded by a global hook that only checks `is404`.
+ * Register this plugin before any route. Requests that matched no route are recorded by the not-found handler
+ * (src/plugins/error-handler.ts calls `recordUnmatched`), so no request runs a second, global hook that checks
+ * `is404`. Times are Fastify's `reply.elapsedTime`, which it keeps whenever it logs (the service always has a logger).
  */
 export const httpMetrics = fp(async function httpMetrics (app: FastifyInstance, options: { histogram: HttpHistogram }) {
   const { histogram } = options
@@ -154,9 +162,9 @@ export const httpMetrics = fp(async function httpMetrics (app: FastifyInstance, 
     const existing = route.onResponse
     route.onResponse = existing === undefined ? [hook] : [...(Array.isArray(existing) ? existing : [existing]) as onResponseHookHandler[], hook]
   })
+  // A request that matched no route: the not-found handler calls this; one listener on its response records it.
   const unmatched = childrenByMethod(histogram, 'unmatched')
-  app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
-    if (request.is404) unmatched(request.method)[classOf(reply.statusCode)]!.observe(reply.elapsedTime / 1000)
-    done()
+  app.decorate('recordUnmatched', (request: FastifyRequest, reply: FastifyReply) => {
+    reply.raw.once('close', () => unmatched(request.method)[classOf(reply.statusCode)]!.observe(reply.elapsedTime / 1000))
   })
 }, { name: 'http-metrics' })

@@ -42,10 +42,14 @@ export const errorHandler = fp(async function errorHandler (app: FastifyInstance
     })
   })
 
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({
-    statusCode: 404,
-    code: 'ROUTE_NOT_FOUND',
-    error: STATUS_CODES[404],
-    message: `no route ${request.method} ${request.url.split('?')[0]}; the API is listed at /docs`
-  }))
+  app.setNotFoundHandler((request, reply) => {
+    // Routes record their own request time (http-metrics binds a hook to each); one that matched none, here.
+    request.server.recordUnmatched?.(request, reply)
+    return reply.code(404).send({
+      statusCode: 404,
+      code: 'ROUTE_NOT_FOUND',
+      error: STATUS_CODES[404],
+      message: `no route ${request.method} ${request.url.split('?')[0]}; the API is listed at /docs`
+    })
+  })
 }, { name: 'error-handler' })
