@@ -11,6 +11,12 @@ export interface RunningServer {
   url: string
   pid: number
   stop: () => Promise<void>
+  /**
+   * SIGSTOP / SIGCONT: an idle server still wakes up (the service's samplers tick every 10 ms), and on a core shared
+   * with the server being measured each wake-up costs that one time; a stopped one never runs.
+   */
+  pause: () => void
+  resume: () => void
 }
 
 const START_TIMEOUT_MS = 30_000
@@ -56,7 +62,16 @@ export async function startServer (script: URL, options: StartOptions = {}): Pro
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
   exited.catch(() => {})
-  return { url, pid: child.pid!, stop: () => stopChild(child) }
+  return {
+    url,
+    pid: child.pid!,
+    stop: async () => {
+      child.kill('SIGCONT') // a paused child could not act on SIGTERM
+      await stopChild(child)
+    },
+    pause: () => { child.kill('SIGSTOP') },
+    resume: () => { child.kill('SIGCONT') }
+  }
 }
 
 async function stopChild (child: ChildProcess): Promise<void> {
