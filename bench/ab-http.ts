@@ -1,16 +1,20 @@
 /**
  * `node dist/bench/ab-http.js --server bare=dist/bench/anchors/bare-fastify.js:/ --server ours=/tmp/a/dist/src/server.js:/healthz …`
  * P1's method for any HTTP servers, to measure one change at a time (two builds of the service; a bare server with
- * one feature added, bench/anchors/fastify-features.ts). Every server after the first is paired with the first in
- * adjacent slices (first, other; then other, first: ABBA), and the ratio of req/s is taken within each pair; also
- * the ratio of CPU time per request (first ÷ this, from /proc). All servers run on CPU 0, the load on the last CPU.
+ * one feature added, bench/anchors/fastify-features.ts). Every server after the first is compared with the first,
+ * two at a time exactly as P1 runs them: both started afresh, adjacent slices in alternating order (ABBA), the
+ * ratio of req/s taken within each pair; also the ratio of CPU time per request (first ÷ this, from /proc). Servers
+ * on CPU 0, the load on the last CPU.
  *
- * Three things this machine showed that it guards against:
+ * Things this machine showed that it guards against:
  *   - an idle server still wakes up (the service's samplers tick every 10 ms) and costs the server measured on the
- *     same core: every server but the one measured is stopped (SIGSTOP) during a slice;
+ *     same core: the one not measured is stopped (SIGSTOP) during a slice;
  *   - one process of the same build can run several percent faster than another for its whole life (two bare
- *     servers differed by 5 % pair after pair): `--sessions` starts every server afresh that many times and pools
- *     the pairs of all sessions;
+ *     servers differed by 5 % pair after pair; services by 20 %): `--sessions` starts each pair afresh that many
+ *     times (the variants in turn, in alternating order) and pools the pairs of all sessions;
+ *   - many servers kept alive, stopped for long stretches while the others ran, came back slower (a bare server
+ *     plus a 404 handler measured 0.69 among eleven servers and 0.95 alone; this VM pages out memory it finds cold):
+ *     so only the two servers of one pair exist at a time;
  *   - other users of the machine: a slice during which other processes used more than MAX_OTHER_SHARE of a core
  *     (from /proc/stat, minus the server and this process) is run again, at most 5 times.
  * A server is `name=script:path[:ENV=value,ENV=value]` (a value may hold `+` for commas: FEATURES=logger+metrics;
@@ -70,11 +74,14 @@ const ratios: number[][] = entries.map(() => [])
 const cpuRatios: number[][] = entries.map(() => [])
 let retried = 0
 
-async function session (number: number): Promise<void> {
+/** One session of one variant: the first server and this one, started afresh, `rounds` pairs. */
+async function session (number: number, variant: number): Promise<void> {
   const pinning = pinLoadAwayFromServer()
+  const pair = [0, variant]
   const servers: RunningServer[] = []
   try {
-    for (const entry of entries) {
+    for (const index of pair) {
+      const entry = entries[index]!
       const { NODE_ARGS: nodeArgs, ...env } = entry.env
       servers.push(await startServer(pathToFileURL(resolve(entry.script)), {
         env,
@@ -83,28 +90,29 @@ async function session (number: number): Promise<void> {
         ...(pinning.serverCpus === undefined ? {} : { cpus: pinning.serverCpus })
       }))
     }
-    const url = (index: number) => `${servers[index]!.url}${entries[index]!.path}`
+    const url = (slot: number) => `${servers[slot]!.url}${entries[pair[slot]!]!.path}`
     /** Only the server being measured runs. */
-    const only = async (index: number) => {
-      servers.forEach((server, each) => { if (each !== index) server.pause() })
-      servers[index]!.resume()
+    const only = async (slot: number) => {
+      servers[1 - slot]!.pause()
+      servers[slot]!.resume()
       await new Promise((resolve) => setTimeout(resolve, 200))
     }
-    for (let index = 0; index < entries.length; index++) {
-      await only(index)
-      await load({ ...settings, url: url(index), durationSec: Number(values.warmUpSec) })
+    for (const slot of [0, 1]) {
+      await only(slot)
+      await load({ ...settings, url: url(slot), durationSec: Number(values.warmUpSec) })
     }
-    const measure = async (index: number) => {
-      await only(index)
+    const measure = async (slot: number) => {
+      const index = pair[slot]!
+      await only(slot)
       for (let attempt = 0; ; attempt++) {
-        const cpuBefore = cpuMs(servers[index]!.pid)
+        const cpuBefore = cpuMs(servers[slot]!.pid)
         const busyBefore = machineBusyMs()
         const selfBefore = process.cpuUsage()
         const started = performance.now()
-        const result = await load({ ...settings, url: url(index) })
+        const result = await load({ ...settings, url: url(slot) })
         const elapsed = performance.now() - started
         const self = process.cpuUsage(selfBefore)
-        const server = cpuMs(servers[index]!.pid) - cpuBefore
+        const server = cpuMs(servers[slot]!.pid) - cpuBefore
         const other = machineBusyMs() - busyBefore - server - (self.user + self.system) / 1000
         if (result.errors > 0 || result.non2xx > 0) throw new Error(`${entries[index]!.name}: ${result.errors} errors, ${result.non2xx} non-2xx`)
         if (other / elapsed > MAX_OTHER_SHARE && attempt < 5) {
@@ -117,23 +125,24 @@ async function session (number: number): Promise<void> {
       }
     }
     for (let round = 0; round < Number(values.rounds); round++) {
-      for (let index = 1; index < entries.length; index++) {
-        const firstFirst = (round + index) % 2 === 0
-        const a = await measure(firstFirst ? 0 : index)
-        const b = await measure(firstFirst ? index : 0)
-        const [first, other] = firstFirst ? [a, b] : [b, a]
-        ratios[index]!.push(other.rate / first.rate)
-        cpuRatios[index]!.push(first.cpu / other.cpu)
-      }
-      console.error(`session ${number + 1} round ${round + 1}: ${entries.slice(1).map((entry, index) => `${entry.name} ${ratios[index + 1]!.at(-1)!.toFixed(2)}`).join(', ')}`)
+      const firstFirst = (number + round) % 2 === 0
+      const a = await measure(firstFirst ? 0 : 1)
+      const b = await measure(firstFirst ? 1 : 0)
+      const [first, other] = firstFirst ? [a, b] : [b, a]
+      ratios[variant]!.push(other.rate / first.rate)
+      cpuRatios[variant]!.push(first.cpu / other.cpu)
     }
+    console.error(`session ${number + 1}, ${entries[variant]!.name}: ${ratios[variant]!.slice(-Number(values.rounds)).map((ratio) => ratio.toFixed(2)).join(' ')}`)
   } finally {
     pinning.release()
     await Promise.all(servers.map((server) => server.stop()))
   }
 }
 
-for (let number = 0; number < Number(values.sessions); number++) await session(number)
+for (let number = 0; number < Number(values.sessions); number++) {
+  const variants = entries.map((_, index) => index).slice(1)
+  for (const variant of number % 2 === 0 ? variants : variants.reverse()) await session(number, variant)
+}
 console.log(`${values.sessions} sessions × ${values.rounds} rounds of ${values.durationSec}-s slices; ${retried} slices run again (other processes were busy)`)
 for (let index = 0; index < entries.length; index++) {
   const summary = index === 0 ? '' : `ratio ${median(ratios[index]!).toFixed(3)} (${ratios[index]!.map((ratio) => ratio.toFixed(2)).join(' ')}); CPU ratio ${median(cpuRatios[index]!).toFixed(3)}`
