@@ -1,15 +1,20 @@
 /** The few calls the benchmarks make to a running service, over real HTTP (what a user's curl does). */
 import type { JobView } from '../src/jobs/job.js'
+import { compareWarmup } from '../src/labs/compare-schema.js'
 import type { Report } from '../src/measure/report-schema.js'
 
 export type { Report }
 
-/** POST /jobs?wait=true; fails unless the job succeeded with every task done. */
+/**
+ * POST /jobs?wait=true; fails unless the job succeeded with every task done. Each job warms up first as compare's
+ * runs do (2 × concurrency tasks, inside the job's own workers for threads and processes) unless its spec says otherwise.
+ */
 export async function runJob (url: string, spec: Record<string, unknown>): Promise<Report> {
+  const warmup = compareWarmup(Number(spec.concurrency ?? 1), Number(spec.tasks ?? 1))
   const response = await fetch(`${url}/jobs?wait=true`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(spec)
+    body: JSON.stringify({ warmup, ...spec })
   })
   const body = await response.json() as JobView
   if (response.status !== 200 || body.status !== 'succeeded' || !body.report) {

@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { loadConfig } from '../src/config.js'
+import type { ExecutionPlan } from '../src/executors/executor.js'
+import type { TaskOutcome } from '../src/executors/messages.js'
+import { processesMode } from '../src/executors/processes.js'
+import { threadsMode } from '../src/executors/threads.js'
+import type { JobSpec } from '../src/jobs/spec-service.js'
+import { executionPlanOf, jobContextOf } from '../src/jobs/task-plan.js'
 import { MODES, buildTestApp, runJob } from './support/app.js'
 import { parsePrometheusText, valueOf } from './support/prometheus-text.js'
 
@@ -49,4 +56,46 @@ test('warmup: exactly one of tasks and ms, within their limits', async (t) => {
   assert.equal((await post({ ms: 1001 })).message, 'body/warmup/ms must be <= 1000 (MAX_WARMUP_MS)')
   assert.equal((await post({ tasks: 0 })).message, 'body/warmup/tasks must be >= 1 (MAX_TASKS)')
   assert.equal((await post({ runs: 2 })).message, "body/warmup must not have the property 'runs'")
+})
+
+test('threads and processes warm up inside the very workers that then run the measured tasks', async () => {
+  for (const mode of [threadsMode, processesMode]) {
+    const spec = { workload: 'hash', params: { bytes: 256, rounds: 1 }, seed: 1 } as unknown as JobSpec
+    const warmOutcomes: TaskOutcome[] = []
+    const outcomes: TaskOutcome[] = []
+    const plan: ExecutionPlan = {
+      ...executionPlanOf({ ...spec, tasks: 12, concurrency: 2, batch: 'auto' } as JobSpec, jobContextOf('warm-test', spec, undefined, 'http://127.0.0.1:1'), loadConfig({}), new AbortController().signal, (more) => outcomes.push(...more), true),
+      warmup: { tasks: 5 },
+      onWarmupOutcomes: (more) => warmOutcomes.push(...more)
+    }
+    const result = await mode.run(plan, { pool: undefined as never })
+    assert.deepEqual(result.warmup && result.warmup.tasks, 5, mode.name)
+    assert.deepEqual(warmOutcomes.map((outcome) => outcome.index).sort((a, b) => a - b), [12, 13, 14, 15, 16], `${mode.name}: warm-up task numbers follow the job's`)
+    assert.deepEqual(outcomes.map((outcome) => outcome.index).sort((a, b) => a - b), [...Array(12).keys()], `${mode.name}: every measured task once`)
+    const workersOf = (list: TaskOutcome[]) => [...new Set(list.map((outcome) => outcome.worker))].sort()
+    assert.equal(workersOf(warmOutcomes).length, 2, `${mode.name}: both workers warmed`)
+    const warmed = workersOf(warmOutcomes)
+    assert.ok(workersOf(outcomes).every((worker) => warmed.includes(worker)), `${mode.name}: the measured tasks ran in the warmed workers ${warmed.join(', ')}: ${workersOf(outcomes).join(', ')}`)
+    if (mode === processesMode) {
+      const total = result.childCpu!.userMs + result.childCpu!.systemMs
+      const inWindow = result.childCpuInWindow!.userMs + result.childCpuInWindow!.systemMs
+      assert.ok(inWindow > 0 && inWindow < total, `children's CPU inside the window ${inWindow} ms < over their life ${total} ms`)
+    }
+  }
+})
+
+test('a threads or processes job without warm-up is always cold (fresh workers); warmup.ms runs in them', async (t) => {
+  const app = await buildTestApp(t)
+  for (const mode of ['threads', 'processes']) {
+    for (let run = 0; run < 2; run++) {
+      const cold = await runJob(app, { workload: 'hash', mode, tasks: 4, concurrency: 2, params: { bytes: 1024, rounds: 1 } })
+      assert.ok(cold.report!.warnings.some((warning) => warning.startsWith(`cold: ${mode} starts fresh workers`)), `${mode} run ${run}: ${cold.report!.warnings.join('; ')}`)
+    }
+    const timed = await runJob(app, { workload: 'db', mode, tasks: 4, concurrency: 2, warmup: { ms: 150 }, params: { latencyMs: 5 } })
+    assert.equal(timed.status, 'succeeded', mode)
+    assert.ok(timed.report!.warmup!.ms >= 150, `${mode}: warm-up ${timed.report!.warmup!.ms} ms`)
+    assert.ok(timed.report!.warmup!.tasks >= 2 * 20, `${mode}: ${timed.report!.warmup!.tasks} warm-up tasks in 150 ms of 5 ms tasks on 2 workers`)
+    assert.ok(timed.report!.warnings.every((warning) => !warning.startsWith('cold:')), `${mode}: ${timed.report!.warnings.join('; ')}`)
+    assert.equal(timed.report!.tasks.done, 4, mode)
+  }
 })

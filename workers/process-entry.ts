@@ -2,7 +2,8 @@
  * A child process of a `processes` job. Tasks arrive over IPC in chunks (`batch` indices); outcomes go back in
  * batches with this process's own CPU time, which the parent cannot measure for it.
  *
- *   parent: fork ─▶ 'init' (job) ─▶ child: 'ready' ─▶ parent: 'run' [indices] ─▶ child: 'outcomes' … chunkDone
+ *   parent: fork ─▶ 'init' (job) ─▶ child: 'ready' ─▶ [parent: 'warm' ─▶ child: warm-up tasks … 'warmed']
+ *   parent: 'run' [indices] ─▶ child: 'outcomes' … chunkDone
  *   parent: 'stop' ─▶ child: 'bye' (final CPU) and exit
  *
  * The parent sends the next chunk before this one is done, so chunks (and the stop) queue up here and run in order.
@@ -10,6 +11,7 @@
 import type { ChildToMain, CpuTimes, JobContext, MainToChild } from '../src/executors/messages.js'
 import { OutcomeBuffer } from '../src/executors/outcome-buffer.js'
 import { crashIfAsked, runTask } from '../src/executors/run-task.js'
+import { warmInPlace } from '../src/executors/warm-in-place.js'
 
 const label = `pid ${process.pid}`
 let job: JobContext | undefined
@@ -47,8 +49,17 @@ process.on('message', (message: MainToChild) => {
   switch (message.type) {
     case 'init':
       job = message.job
-      send({ type: 'ready' })
+      send({ type: 'ready', cpu: cpu() })
       break
+    case 'warm': {
+      const ask = message
+      queue = queue.then(async () => {
+        await warmInPlace(job!, ask, label, (outcomes) => send({ type: 'outcomes', outcomes, cpu: cpu(), chunkDone: false }), () => false)
+        send({ type: 'warmed', cpu: cpu() })
+      })
+      queue.catch((error) => { throw error })
+      break
+    }
     case 'run': {
       const { indices, dueAt } = message
       queue = queue.then(() => runChunk(job!, indices, dueAt))

@@ -2,14 +2,15 @@
  * A worker thread of a `threads` job. It pulls task indices from a counter in shared memory (no round trip to
  * the main thread per task), runs them one after another, and posts outcomes back in batches.
  *
- *   main: spawn ──▶ thread: 'ready' ──▶ main: 'go' (to all at once) ──▶ thread: loop { Atomics.add(NEXT) → run }
+ *   main: spawn ──▶ thread: 'ready' ──▶ [main: 'warm' ──▶ thread: warm-up tasks … 'warmed'] ──▶ main: 'go' (to all at once) ──▶ thread: loop { Atomics.add(NEXT) → run }
  *   thread: 'outcomes'… 'done' ──▶ main: join (terminate + 'exit')
  */
 import { parentPort, threadId, workerData } from 'node:worker_threads'
 import { epochNow, scheduledAt, waitUntil } from '../src/executors/arrivals.js'
-import { ThreadControl, type ThreadGo, type ThreadToMain, type ThreadWorkerData } from '../src/executors/messages.js'
+import { ThreadControl, type ThreadGo, type ThreadToMain, type ThreadWorkerData, type WarmAsk } from '../src/executors/messages.js'
 import { OutcomeBuffer } from '../src/executors/outcome-buffer.js'
 import { crashIfAsked, runTask } from '../src/executors/run-task.js'
+import { warmInPlace } from '../src/executors/warm-in-place.js'
 
 const { job, slot, tasks, control, arrivals } = workerData as ThreadWorkerData
 const cells = new Int32Array(control)
@@ -40,5 +41,15 @@ async function work ({ runStartedAt }: ThreadGo): Promise<void> {
   send({ type: 'done' })
 }
 
-port.once('message', (go: ThreadGo) => { work(go).catch((error) => { throw error }) })
+const stopped = () => Atomics.load(cells, ThreadControl.STOP) !== 0
+
+async function warm (ask: WarmAsk): Promise<void> {
+  await warmInPlace(job, ask, label, (outcomes) => send({ type: 'outcomes', outcomes }), stopped)
+  send({ type: 'warmed' })
+}
+
+port.on('message', (message: WarmAsk | ThreadGo) => {
+  const running = message.type === 'warm' ? warm(message) : work(message)
+  running.catch((error) => { throw error })
+})
 send({ type: 'ready' })

@@ -13,6 +13,7 @@ export const asyncMode: ModeDefinition = {
   batches: false,
   allowsCrashInjection: false,
   allowsBlockingDriver: true,
+  warmsOwnWorkers: false,
   mainThread: true,
   singleTask: true,
   concurrencyLimit: (config) => ({ max: config.MAX_CONCURRENCY, variable: 'MAX_CONCURRENCY' }),

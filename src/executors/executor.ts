@@ -31,6 +31,24 @@ export interface ExecutionPlan {
    * their start-up is reported as start-up, not counted as work; a single task (GET /work, a timer fire) just runs
    */
   awaitWarmWorkers: boolean
+  /**
+   * a mode that starts its own workers (ModeDefinition.warmsOwnWorkers): the job's warm-up, to run inside them once
+   * all are ready and before the window opens; its outcomes go to onWarmupOutcomes (task numbers from `tasks` up)
+   */
+  warmup?: WarmupAsked
+  onWarmupOutcomes?: (outcomes: TaskOutcome[]) => void
+}
+
+/** A job's `warmup`: that many tasks in all, or tasks for that long. */
+export interface WarmupAsked {
+  tasks?: number
+  ms?: number
+}
+
+/** What a job's warm-up ran before its measured window: nothing of it is in any figure of the report. */
+export interface WarmupDone {
+  tasks: number
+  ms: number
 }
 
 export interface ExecutionResult {
@@ -38,8 +56,12 @@ export interface ExecutionResult {
   startupMs: number
   /** time to join threads or processes at the end (excluded from wall time) */
   teardownMs: number
-  /** CPU that child processes reported for themselves (the parent's own figure cannot include it) */
+  /** CPU that child processes reported for themselves over their whole life (the parent's own figure cannot include it) */
   childCpu?: CpuTimes
+  /** the part of childCpu spent inside the measured window (not start-up, warm-up or the join): the report's share */
+  childCpuInWindow?: CpuTimes
+  /** the warm-up the mode ran inside its own workers (plan.warmup) */
+  warmup?: WarmupDone
   /** set when the job cannot go on (every thread died): the job fails with this message */
   fatalError?: string
   /** threads or processes that died during the job */

@@ -12,6 +12,7 @@ export const inlineMode: ModeDefinition = {
   batches: false,
   allowsCrashInjection: false,
   allowsBlockingDriver: true,
+  warmsOwnWorkers: false,
   mainThread: true,
   singleTask: true,
   concurrencyLimit: () => ({ max: 1, variable: 'inline runs one task at a time' }),

@@ -66,11 +66,24 @@ export interface ThreadWorkerData {
   arrivals?: ArrivalSchedule
 }
 
+/**
+ * A fresh worker's share of the job's warm-up (see warm-phase.ts): its task numbers are firstIndex, firstIndex +
+ * stride, … (after the job's own, distinct across workers), `tasks` of them or until `untilEpoch` (ms since the epoch).
+ */
+export interface WarmAsk {
+  type: 'warm'
+  firstIndex: number
+  stride: number
+  tasks?: number
+  untilEpoch?: number
+}
+
 /** 'go' from the main thread: the run starts now (ms since the epoch), the first tasks are due at this time. */
 export interface ThreadGo { type: 'go', runStartedAt: number }
 
 export type ThreadToMain =
   | { type: 'ready' }
+  | { type: 'warmed' }
   | { type: 'outcomes', outcomes: TaskOutcome[] }
   | { type: 'done' }
 
@@ -84,10 +97,12 @@ export interface PoolTask {
 
 export type MainToChild =
   | { type: 'init', job: JobContext }
+  | WarmAsk
   | { type: 'run', indices: number[], /** closed loop: when the chunk was handed out (the child may add its wait behind the chunk before) */ dueAt: number }
   | { type: 'stop' }
 
 export type ChildToMain =
-  | { type: 'ready' }
+  | { type: 'ready', cpu: CpuTimes }
+  | { type: 'warmed', cpu: CpuTimes }
   | { type: 'outcomes', outcomes: TaskOutcome[], cpu: CpuTimes, chunkDone: boolean }
   | { type: 'bye', cpu: CpuTimes }

@@ -31,6 +31,12 @@ export interface ModeDefinition {
   allowsCrashInjection: boolean
   /** whether a workload may block its thread (the db workload's blocking driver) */
   allowsBlockingDriver: boolean
+  /**
+   * whether it starts its own workers for each job (threads, processes): a warm-up must then run inside those
+   * workers (ExecutionPlan.warmup) before the window opens, since a warm-up in workers of their own would warm
+   * nothing the measured run uses; other modes' warm-up runs as rounds of tasks before the job (src/jobs/warm-up.ts)
+   */
+  warmsOwnWorkers: boolean
   /** whether tasks run on the service's own event loop */
   mainThread: boolean
   /** whether GET /work offers it (one task per request: a mode that starts a worker per job would start one per request) */

@@ -77,6 +77,7 @@ export const poolMode: ModeDefinition = {
   batches: true,
   allowsCrashInjection: true,
   allowsBlockingDriver: true,
+  warmsOwnWorkers: false,
   mainThread: false,
   singleTask: true,
   concurrencyLimit: (config) => ({ max: config.MAX_CONCURRENCY, variable: 'MAX_CONCURRENCY' }),

@@ -9,6 +9,7 @@ import type { ExecutionPlan, ExecutionResult } from './executor.js'
 import type { ChildToMain, CpuTimes, JobContext, MainToChild, TaskOutcome } from './messages.js'
 import type { ModeDefinition } from './mode-definition.js'
 import { TaskCursor } from './task-cursor.js'
+import { WarmPhase } from './warm-phase.js'
 
 /**
  * Shared memory cannot cross a process boundary: a child gets a copy of the job context without its
@@ -33,18 +34,26 @@ interface ChildState {
   member: Member<ChildToMain>
   /** the chunks it was sent and has not finished, oldest (the one it runs) first: indices not yet reported */
   chunks: Chunk[]
+  /** its own CPU time as last reported */
   cpu: CpuTimes
+  /** its CPU time when the measured run began (ready, or warmed) and when it last reported outcomes of the run */
+  cpuAtStart: CpuTimes
+  cpuAtLastOutcome: CpuTimes
   /** it was told to stop: it takes no more chunks */
   stopping: boolean
   saidBye: boolean
 }
+
+const NO_CPU: CpuTimes = { userMs: 0, systemMs: 0 }
+const addCpu = (sum: CpuTimes, more: CpuTimes): CpuTimes => ({ userMs: sum.userMs + more.userMs, systemMs: sum.systemMs + more.systemMs })
+const cpuSince = (before: CpuTimes, after: CpuTimes): CpuTimes => ({ userMs: Math.max(after.userMs - before.userMs, 0), systemMs: Math.max(after.systemMs - before.systemMs, 0) })
 
 /** Chunks a child holds at once: the one it runs and the next, so it never waits for an IPC round trip between chunks. */
 const CHUNKS_AHEAD = 2
 
 /**
  * processes: `concurrency` child processes forked for this job; the parent hands out chunks of `batch` indices
- * (or BatchSizer's 'auto' sizes) over IPC, like multiprocessing's chunksize, to each child once all are ready.
+ * (or BatchSizer's 'auto' sizes) over IPC, like multiprocessing's chunksize, to each child once all are ready (and warm, WarmPhase).
  * Each child holds CHUNKS_AHEAD chunks, so the next one is already there when it finishes one (the round trip
  * through the parent, measured ≈ 0.5 ms with busy cores, no longer idles it). A child that dies (or cannot be
  * forked) fails the tasks of the chunk it was running; its chunk ahead never started, so those tasks go back to
@@ -58,7 +67,7 @@ const runProcesses = (plan: ExecutionPlan) => new Promise<ExecutionResult>((reso
   /** by slot, made the first time a child is heard of */
   const children: ChildState[] = []
   const childOf = (member: Member<ChildToMain>): ChildState =>
-    (children[member.slot] ??= { member, chunks: [], cpu: { userMs: 0, systemMs: 0 }, stopping: false, saidBye: false })
+    (children[member.slot] ??= { member, chunks: [], cpu: NO_CPU, cpuAtStart: NO_CPU, cpuAtLastOutcome: NO_CPU, stopping: false, saidBye: false })
   const spawnedAt = performance.now()
   let startupMs = 0
   let started = false
@@ -127,23 +136,33 @@ const runProcesses = (plan: ExecutionPlan) => new Promise<ExecutionResult>((reso
     isReady: (message) => message.type === 'ready',
     // Once the group owns the child (counted, killed with the rest): a job that cannot be sent fails the start.
     onSpawned: (member) => member.handle.send({ type: 'init', job } satisfies MainToChild),
-    onAllReady: () => {
-      started = true
+    onReady: (member, message) => {
+      if (message.type === 'ready') childOf(member).cpuAtStart = message.cpu
+    },
+    onAllReady: (members) => {
       startupMs = performance.now() - spawnedAt
-      runStartedAt = epochNow()
-      plan.window?.started()
-      const alive = live()
-      for (let ahead = 0; ahead < CHUNKS_AHEAD; ahead++) for (const child of alive) dispatch(child)
+      warm.begin(members, (member, ask) => member.handle.send(ask satisfies MainToChild), () => {
+        started = true
+        runStartedAt = epochNow()
+        plan.window?.started()
+        const alive = live()
+        for (let ahead = 0; ahead < CHUNKS_AHEAD; ahead++) for (const child of alive) dispatch(child)
+      })
     },
     onMessage: (member, message) => {
       const child = childOf(member)
-      if (message.type === 'outcomes') {
+      if (message.type === 'outcomes' && warm.took(message.outcomes)) {
+        child.cpu = message.cpu
+      } else if (message.type === 'warmed') {
+        child.cpu = child.cpuAtStart = message.cpu
+        warm.warmed(member)
+      } else if (message.type === 'outcomes') {
         const chunk = child.chunks[0]
         for (const outcome of message.outcomes) {
           chunk?.unreported.delete(outcome.index)
           if (arrivals) outcome.dueAt = scheduledAt(arrivals, runStartedAt, outcome.index)
         }
-        child.cpu = message.cpu
+        child.cpu = child.cpuAtLastOutcome = message.cpu
         sizer.observe(message.outcomes)
         if (message.outcomes.length > 0) plan.onOutcomes(message.outcomes)
         if (message.chunkDone) {
@@ -171,6 +190,7 @@ const runProcesses = (plan: ExecutionPlan) => new Promise<ExecutionResult>((reso
       lastDeath = `${member.handle.label} ${how}` + (pending.length > 0 ? ` during task ${pending[0]}` : '')
       const failed: TaskOutcome[] = pending.map((index) => ({ index, ok: false, runMs: 0, error: lastDeath, worker: member.handle.label, lost: true }))
       if (failed.length > 0) plan.onOutcomes(failed)
+      warm.check()
       if (started) {
         fillAll()
         stopWhenAllDone()
@@ -179,17 +199,17 @@ const runProcesses = (plan: ExecutionPlan) => new Promise<ExecutionResult>((reso
     onAllGone: () => {
       clearTimeout(arrivalTimer)
       plan.signal.removeEventListener('abort', stop)
-      const childCpu = group.members.map(childOf).reduce((sum, child) => ({
-        userMs: sum.userMs + child.cpu.userMs,
-        systemMs: sum.systemMs + child.cpu.systemMs
-      }), { userMs: 0, systemMs: 0 })
+      const all = group.members.map(childOf)
       const result: ExecutionResult = {
         startupMs,
         teardownMs: lastByeAt > 0 ? performance.now() - lastByeAt : 0,
-        childCpu,
+        childCpu: all.reduce((sum, child) => addCpu(sum, child.cpu), NO_CPU),
+        // A child that ran nothing of the run (it died warming up) spent nothing inside the window.
+        childCpuInWindow: all.reduce((sum, child) => child.cpuAtLastOutcome === NO_CPU ? sum : addCpu(sum, cpuSince(child.cpuAtStart, child.cpuAtLastOutcome)), NO_CPU),
         workerDeaths: deaths,
         dispatches: sizer.dispatches
       }
+      if (warm.done) result.warmup = warm.done
       if (!plan.signal.aborted && !cursor.exhausted) {
         const startError = forkError || group.spawnError
         result.fatalError = startError
@@ -199,6 +219,7 @@ const runProcesses = (plan: ExecutionPlan) => new Promise<ExecutionResult>((reso
       resolve(result)
     }
   })
+  const warm = new WarmPhase(plan, group)
   plan.signal.addEventListener('abort', stop, { once: true })
   group.spawnAll(plan.concurrency, () =>
     processHandle<ChildToMain>(entry, { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
@@ -212,6 +233,7 @@ export const processesMode: ModeDefinition = {
   batches: true,
   allowsCrashInjection: true,
   allowsBlockingDriver: true,
+  warmsOwnWorkers: true,
   mainThread: false,
   singleTask: false,
   concurrencyLimit: (config) => ({ max: config.MAX_PROCESSES, variable: 'MAX_PROCESSES' }),

@@ -6,10 +6,11 @@ import type { ExecutionPlan, ExecutionResult } from './executor.js'
 import { epochNow } from './arrivals.js'
 import { ThreadControl, type TaskOutcome, type ThreadGo, type ThreadToMain, type ThreadWorkerData } from './messages.js'
 import type { ModeDefinition } from './mode-definition.js'
+import { WarmPhase } from './warm-phase.js'
 
 /**
- * threads: `concurrency` fresh worker threads for this job. They start, all report ready (start-up time), get one
- * 'go', pull indices from a shared atomic counter until none are left, report 'done' and are joined.
+ * threads: `concurrency` fresh worker threads for this job. They start, all report ready (start-up time), run their
+ * share of the warm-up if the job has one (WarmPhase), get one 'go', pull indices from a shared atomic counter until none are left, report 'done' and are joined.
  * A thread that dies fails the task it was running (read from its cell in shared memory); the others go on.
  */
 const runThreads = (plan: ExecutionPlan) => new Promise<ExecutionResult>((resolve) => {
@@ -39,13 +40,17 @@ const runThreads = (plan: ExecutionPlan) => new Promise<ExecutionResult>((resolv
     isReady: (message) => message.type === 'ready',
     onAllReady: (threads) => {
       startupMs = performance.now() - spawnedAt
-      plan.window?.started()
-      const go: ThreadGo = { type: 'go', runStartedAt: epochNow() }
-      for (const thread of threads) thread.handle.send(go)
+      warm.begin(threads, (thread, ask) => thread.handle.send(ask), () => {
+        plan.window?.started()
+        const go: ThreadGo = { type: 'go', runStartedAt: epochNow() }
+        for (const thread of group.live) thread.handle.send(go)
+      })
     },
     onMessage: (thread, message) => {
       if (message.type === 'outcomes') {
-        report(message.outcomes)
+        if (!warm.took(message.outcomes)) report(message.outcomes)
+      } else if (message.type === 'warmed') {
+        warm.warmed(thread)
       } else if (message.type === 'done') {
         done.add(thread.slot)
         lastDoneAt = performance.now()
@@ -55,6 +60,7 @@ const runThreads = (plan: ExecutionPlan) => new Promise<ExecutionResult>((resolv
       }
     },
     onGone: (thread, { how }) => {
+      warm.check()
       if (done.has(thread.slot) || plan.signal.aborted) return
       deaths++
       const running = Atomics.load(cells, ThreadControl.RUNNING + thread.slot)
@@ -70,6 +76,7 @@ const runThreads = (plan: ExecutionPlan) => new Promise<ExecutionResult>((resolv
         teardownMs: lastDoneAt > 0 ? performance.now() - lastDoneAt : 0,
         workerDeaths: deaths
       }
+      if (warm.done) result.warmup = warm.done
       if (!plan.signal.aborted) {
         // Claimed by a thread that died before it could report them: failed, so every task is accounted for.
         const claimed = Math.min(Atomics.load(cells, ThreadControl.NEXT), plan.tasks)
@@ -87,6 +94,7 @@ const runThreads = (plan: ExecutionPlan) => new Promise<ExecutionResult>((resolv
       resolve(result)
     }
   })
+  const warm = new WarmPhase(plan, group)
   plan.signal.addEventListener('abort', stop, { once: true })
   group.spawnAll(plan.concurrency, (slot) => {
     const workerData: ThreadWorkerData = { job: plan.job, slot, tasks: plan.tasks, control }
@@ -102,6 +110,7 @@ export const threadsMode: ModeDefinition = {
   batches: false,
   allowsCrashInjection: true,
   allowsBlockingDriver: true,
+  warmsOwnWorkers: true,
   mainThread: false,
   singleTask: false,
   concurrencyLimit: (config) => ({ max: config.MAX_THREADS, variable: 'MAX_THREADS' }),

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { JobErrors } from '../errors.js'
-import type { ExecutionResult } from '../executors/executor.js'
+import type { ExecutionResult, WarmupDone } from '../executors/executor.js'
 import { OutcomeCollector } from '../measure/outcome-collector.js'
 import { ReportBuilder } from '../measure/report-builder.js'
 import type { Report } from '../measure/report-schema.js'
@@ -10,7 +10,7 @@ import type { Job } from './job.js'
 import { progressThrottle } from './progress-throttle.js'
 import type { RunnerDeps } from './runner-deps.js'
 import { executionPlanOf, jobContextOf } from './task-plan.js'
-import { warmUp, type WarmupDone } from './warm-up.js'
+import { warmUp } from './warm-up.js'
 
 /**
  * Runs one job to its end and measures it the same way whatever the mode: start delay, workload resources,
@@ -41,8 +41,9 @@ export async function runJob (job: Job, deps: RunnerDeps): Promise<void> {
   else job.finish('failed', null, JobErrors.internal(failure?.message ?? 'unknown error'))
 }
 
-async function measureExecution (job: Job, deps: RunnerDeps, shared: unknown, warmup: WarmupDone | null): Promise<{ result: ExecutionResult, report: Report }> {
+async function measureExecution (job: Job, deps: RunnerDeps, shared: unknown, warmedBefore: WarmupDone | null): Promise<{ result: ExecutionResult, report: Report }> {
   const { spec } = job
+  const mode = deps.modes.get(spec.mode)
   const collector = new OutcomeCollector(deps.config.MAX_JOB_ERRORS)
   const context = jobContextOf(job.id, spec, shared, deps.upstreamUrl)
   const window = new ReportBuilder({ intervalMs: spec.seriesIntervalMs, maxRows: deps.config.MAX_SERIES_ROWS })
@@ -67,7 +68,12 @@ async function measureExecution (job: Job, deps: RunnerDeps, shared: unknown, wa
         progress.touch()
       }, true)
       plan.window = window.window
-      result = await deps.modes.get(spec.mode).run(plan, deps.runtime)
+      if (spec.warmup && mode.warmsOwnWorkers) {
+        plan.warmup = spec.warmup
+        const observeWarmup = deps.observeTasks?.({ mode: spec.mode, workload: spec.workload, source: 'warmup' })
+        plan.onWarmupOutcomes = (outcomes) => observeWarmup?.(outcomes)
+      }
+      result = await mode.run(plan, deps.runtime)
       if (result.childCpu) deps.observeChildCpu?.(result.childCpu)
     }
   } finally {
@@ -76,8 +82,11 @@ async function measureExecution (job: Job, deps: RunnerDeps, shared: unknown, wa
     progress.cancel()
   }
   const report = window.report(spec.tasks, collector, result, deps.config.POOL_SIZE, { rate: spec.rate, process: spec.arrivals ?? 'constant' })
+  const warmup = warmedBefore ?? result.warmup ?? null
   const ranBefore = `${spec.mode}/${spec.workload}`
-  if (!warmup && !deps.warmed.has(ranBefore)) {
+  if (!warmup && mode.warmsOwnWorkers) {
+    report.warnings.push(`cold: ${spec.mode} starts fresh workers for every job and this one had no warmup: their JIT compilation and per-thread data fall inside the measured window (add "warmup": {"ms": 500}; it runs inside the job's own workers)`)
+  } else if (!warmup && !deps.warmed.has(ranBefore)) {
     report.warnings.push(`cold: the first ${spec.mode} run of ${spec.workload} since the service started, without warmup: JIT compilation and per-thread data fall inside the measured window (add "warmup": {"ms": 500})`)
   }
   deps.warmed.add(ranBefore)

@@ -1,14 +1,9 @@
 import type { Config } from '../config.js'
+import type { WarmupDone } from '../executors/executor.js'
 import type { Job } from './job.js'
 import type { RunnerDeps } from './runner-deps.js'
 import type { JobSpec } from './spec-service.js'
 import { executionPlanOf, jobContextOf } from './task-plan.js'
-
-/** What a job's warm-up ran before its measured window: nothing of it is in any figure of the report. */
-export interface WarmupDone {
-  tasks: number
-  ms: number
-}
 
 /** The measured job's own spec, cut to a closed-loop run of `tasks` tasks without fault injection. */
 function warmupSpec (spec: JobSpec, tasks: number): JobSpec {
@@ -23,11 +18,12 @@ function warmupSpec (spec: JobSpec, tasks: number): JobSpec {
  * threads' per-thread data and the caches are warm when the window opens (hyperfine's --warmup). `{ tasks }` runs
  * that many; `{ ms }` runs rounds that double in size until that long has passed. Warm-up tasks count in the task
  * metrics with source "warmup" and nowhere else. Stops early when the job is stopped.
+ * A mode that starts its own workers per job runs the warm-up inside them instead (ExecutionPlan.warmup): null here.
  */
 export async function warmUp (job: Job, deps: RunnerDeps, shared: unknown): Promise<WarmupDone | null> {
   const { spec } = job
-  if (!spec.warmup) return null
   const mode = deps.modes.get(spec.mode)
+  if (!spec.warmup || mode.warmsOwnWorkers) return null
   const observe = deps.observeTasks?.({ mode: spec.mode, workload: spec.workload, source: 'warmup' })
   const started = performance.now()
   let done = 0

@@ -53,7 +53,7 @@ export class ReportBuilder {
     const delay = this.#delay.stats.summary()
     const totalMs = cpuEnd.at - this.cpuStart.at
     // The window the executor marked (start-up and join left out, as in wallMs); the whole run where it marked none.
-    const cpu = cpuBetween(this.#runStart ?? this.cpuStart, this.#runEnd ?? cpuEnd, cpuCapacity(), result.childCpu)
+    const cpu = cpuBetween(this.#runStart ?? this.cpuStart, this.#runEnd ?? cpuEnd, cpuCapacity(), result.childCpuInWindow ?? result.childCpu)
     const wallMs = Math.max(totalMs - result.startupMs - result.teardownMs, 0)
     return {
       wallMs: ms(wallMs),

@@ -24,6 +24,8 @@ export interface WorkerGroupHooks<Out> {
   isReady: (message: Out) => boolean
   /** a member has just been added (counted, listened to): the place to send it its first message */
   onSpawned?: (member: Member<Out>) => void
+  /** a member's ready message has arrived (before readiness of the whole group is checked) */
+  onReady?: (member: Member<Out>, message: Out) => void
   onMessage?: (member: Member<Out>, message: Out) => void
   /** a member is gone; called before readiness and the end are checked again */
   onGone?: (member: Member<Out>, gone: Gone) => void
@@ -87,6 +89,7 @@ export class WorkerGroup<Out> {
       if (member.gone) return
       if (this.#hooks.isReady(message)) {
         member.ready = true
+        this.#hooks.onReady?.(member, message)
         this.#check()
       } else {
         this.#hooks.onMessage?.(member, message)

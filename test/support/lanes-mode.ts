@@ -20,6 +20,7 @@ export const lanesMode: ModeDefinition = {
   batches: false,
   allowsCrashInjection: false,
   allowsBlockingDriver: true,
+  warmsOwnWorkers: false,
   mainThread: true,
   singleTask: true,
   concurrencyLimit: () => ({ max: LANES_LIMIT, variable: 'the test mode lanes has at most 3' }),
