@@ -17,6 +17,7 @@ import type { RunnerDeps } from './jobs/runner-deps.js'
 import { SpecService } from './jobs/spec-service.js'
 import { ServiceMetrics } from './metrics/service-metrics.js'
 import { httpMetrics } from './metrics/http-metrics.js'
+import { requestIds } from './plugins/client-errors.js'
 import { errorHandler } from './plugins/error-handler.js'
 import { ErrorSchema } from './plugins/error-schema.js'
 import { schemaValidators } from './plugins/schema-validators.js'
@@ -84,7 +85,9 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
     logger: loggerOptions(config),
     logController: logController(config),
     bodyLimit: config.BODY_LIMIT_BYTES,
-    requestIdHeader: 'x-request-id',
+    // Only a clean x-request-id is kept (it names temp dirs, and goes into logs and event streams).
+    requestIdHeader: false,
+    genReqId: requestIds('x-request-id'),
     // Reject unknown properties instead of silently dropping them (Fastify's default removes them).
     schemaErrorFormatter: (errors, dataVar) => new Error(describeSchemaErrors(errors, dataVar))
   }).withTypeProvider<TypeBoxTypeProvider>()
