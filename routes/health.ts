@@ -5,20 +5,24 @@ const Status = Type.Object({
   status: Type.String(),
   pool: Type.Optional(Type.Object({ threads: Type.Integer(), queued: Type.Integer() })),
   jobs: Type.Optional(Type.Object({ running: Type.Integer(), queued: Type.Integer() })),
-  workers: Type.Optional(Type.Record(Type.String(), Type.Integer(), { description: 'live threads or child processes of each mode that starts its own (pool: its ready threads)' }))
+  workers: Type.Optional(Type.Record(Type.String(), Type.Integer(), { description: 'live threads or child processes of each mode that starts its own (pool: its ready threads)' })),
+  upstream: Type.Optional(Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('external')], {
+    description: "the net workload's upstream: the built-in thread up, or down while it is restarted (then 503); external: UPSTREAM_URL, not checked"
+  }))
 })
 
-/** Liveness (the process answers) and readiness (the pool is warm and the service is not shutting down). */
+/** Liveness (the process answers) and readiness (the pool is warm, the upstream is up, the service is not shutting down). */
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/healthz', { schema: { summary: 'Liveness', response: { 200: Status } } }, async () => ({ status: 'ok' }))
 
   app.get('/readyz', { schema: { summary: 'Readiness', response: { 200: Status, 503: Status } } }, async (_request, reply) => {
-    const { pool, scheduler, ready, modes, runner } = app.lab
+    const { pool, scheduler, ready, modes, runner, upstream } = app.lab
     const body = {
-      status: ready && scheduler.accepting ? 'ready' : 'not ready',
+      status: ready && scheduler.accepting && upstream.state !== 'down' ? 'ready' : 'not ready',
       pool: { threads: pool.readyThreads, queued: pool.queueSize },
       jobs: { running: scheduler.runningCount, queued: scheduler.queuedCount },
-      workers: Object.fromEntries(modes.all.flatMap((mode) => mode.liveWorkers ? [[mode.name, mode.liveWorkers(runner.runtime)]] : []))
+      workers: Object.fromEntries(modes.all.flatMap((mode) => mode.liveWorkers ? [[mode.name, mode.liveWorkers(runner.runtime)]] : [])),
+      upstream: upstream.state
     }
     return reply.code(body.status === 'ready' ? 200 : 503).send(body)
   })

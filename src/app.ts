@@ -23,7 +23,7 @@ import { ErrorSchema } from './plugins/error-schema.js'
 import { schemaValidators } from './plugins/schema-validators.js'
 import { openApi } from './plugins/swagger.js'
 import { servicePackage } from './service-info.js'
-import { startUpstream } from './upstream/upstream-thread.js'
+import { startUpstream, type Upstream } from './upstream/upstream-thread.js'
 import { describeSchemaErrors } from './validation-message.js'
 
 /** The service's shared parts, created once per app and closed with it. */
@@ -33,6 +33,8 @@ export interface Lab {
   scheduler: JobScheduler
   metrics: ServiceMetrics
   upstreamUrl: string
+  /** the net workload's upstream: whether it is up (/readyz), its thread */
+  upstream: Upstream
   modes: ModeRegistry
   /** validates, cross-checks and completes every spec that runs tasks */
   specs: SpecService
@@ -99,7 +101,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
 
   const modes = new ModeRegistry(options.modes ?? BUILT_IN_MODES)
   const specs = new SpecService(config, modes)
-  const upstream = await startUpstream(config)
+  const upstream = await startUpstream(config, app.log)
   const pool = await startWorkerPool(config, app.log)
   const runtime = { pool }
   // The hooks run only once tasks do, after `metrics` exists.
@@ -120,6 +122,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
     scheduler,
     metrics,
     upstreamUrl: upstream.url,
+    upstream,
     modes,
     specs,
     runner,
