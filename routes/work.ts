@@ -17,7 +17,7 @@ const WorkResult = Type.Object({
   worker: Type.String()
 })
 
-const FROM_QUERY = { at: 'querystring', paramsAt: 'querystring' }
+const FROM_QUERY = { at: 'querystring', paramsAt: 'querystring', singleRequest: true }
 
 /**
  * GET /work/<workload>?mode=<a single-task mode>&<params> — exactly one task per request, for autocannon: CPU work

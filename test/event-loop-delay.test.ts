@@ -48,11 +48,14 @@ test('the service exposes the corrected delay as conclab_event_loop_delay_second
   // A job report: an idle event loop reads ≈ 0, a blocked one its stall, with one sample per 10 ms of it.
   const idle = await runJob(app, { workload: 'db', mode: 'async', tasks: 10, concurrency: 2, params: { latencyMs: 20 } })
   assert.ok(idle.report!.eventLoop.delayP99Ms < 5, `idle p99 ${idle.report!.eventLoop.delayP99Ms}`)
-  const blocked = await runJob(app, { workload: 'db', mode: 'inline', tasks: 1, params: { latencyMs: 300, driver: 'blocking' } })
+  // One hash task of 16 MiB × 20 rounds (≈ 300 ms here) holds the event loop for its whole run.
+  const blocked = await runJob(app, { workload: 'hash', mode: 'inline', tasks: 1, params: { bytes: 16 * 1024 * 1024, rounds: 20 } })
+  const stallMs = blocked.report!.latencyMs!.max
   const { delayMaxMs, delaySamples, delayP99Ms } = blocked.report!.eventLoop
-  assert.ok(delayMaxMs >= 250, `max ${delayMaxMs}`)
-  assert.ok(delaySamples >= 25, `${delaySamples} samples`)
-  assert.ok(delayP99Ms >= 250, `p99 ${delayP99Ms}: most of the run's samples fell inside the stall`)
+  assert.ok(stallMs >= 100, `the task ran ${stallMs} ms`)
+  assert.ok(delayMaxMs >= 0.8 * stallMs, `max ${delayMaxMs} for a ${stallMs}-ms stall`)
+  assert.ok(delaySamples >= 0.8 * stallMs / 10, `${delaySamples} samples for a ${stallMs}-ms stall`)
+  assert.ok(delayP99Ms >= 0.8 * stallMs, `p99 ${delayP99Ms}: most of the run's samples fell inside the ${stallMs}-ms stall`)
 })
 
 /** The smallest bucket bound of the family at or above `seconds`. */

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os'
 import { test } from 'node:test'
 import { buildTestApp, getJob, runJob, submitJob, waitFor } from './support/app.js'
 
-const cpuBound = { workload: 'hash', tasks: 300, params: { bytes: 65_536, rounds: 10 } }
+const cpuBound = { workload: 'hash', tasks: 300, warmup: { tasks: 20 }, params: { bytes: 65_536, rounds: 10 } }
 const multiCore = availableParallelism() >= 2 ? false : 'needs at least 2 cores'
 
 test('under the emulated GIL two threads hash no faster than one; without it they do', { skip: multiCore }, async (t) => {

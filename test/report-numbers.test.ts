@@ -19,9 +19,12 @@ test('an idle event loop reports (near) zero delay, a blocked one its stall', as
   // sampler counts once per 10 ms. Idle means warm.
   await runJob(app, { workload: 'db', mode: 'async', tasks: 20, concurrency: 2, params: { latencyMs: 1 } })
   const idle = await runJob(app, { workload: 'db', mode: 'async', tasks: 20, concurrency: 2, params: { latencyMs: 20 } })
-  assert.ok(idle.report!.eventLoop.delayP99Ms < 10, `idle delay p99 ${idle.report!.eventLoop.delayP99Ms}`)
-  const blocked = await runJob(app, { workload: 'db', mode: 'inline', tasks: 2, params: { latencyMs: 200, driver: 'blocking' } })
-  assert.ok(blocked.report!.eventLoop.delayMaxMs >= 150, `blocked delay max ${blocked.report!.eventLoop.delayMaxMs}`)
+  const blocked = await runJob(app, { workload: 'hash', mode: 'inline', tasks: 2, params: { bytes: 16 * 1024 * 1024, rounds: 12 } })
+  const stallMs = blocked.report!.latencyMs!.max
+  assert.ok(stallMs >= 100, `a task ran ${stallMs} ms`)
+  assert.ok(blocked.report!.eventLoop.delayMaxMs >= 0.8 * stallMs, `blocked delay max ${blocked.report!.eventLoop.delayMaxMs} for ${stallMs}-ms tasks`)
+  // Idle is measured against the stall, not a fixed number of ms: a shared machine's own hiccups reach 10-20 ms.
+  assert.ok(idle.report!.eventLoop.delayP99Ms < stallMs / 4, `idle delay p99 ${idle.report!.eventLoop.delayP99Ms} beside a ${stallMs}-ms stall`)
 })
 
 test('the CPU figures cover the measured window (wallMs), not the threads\' or children\'s start-up and join', async (t) => {

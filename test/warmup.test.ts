@@ -64,7 +64,7 @@ test('threads and processes warm up inside the very workers that then run the me
     const warmOutcomes: TaskOutcome[] = []
     const outcomes: TaskOutcome[] = []
     const plan: ExecutionPlan = {
-      ...executionPlanOf({ ...spec, tasks: 12, concurrency: 2, batch: 'auto' } as JobSpec, jobContextOf('warm-test', spec, undefined, 'http://127.0.0.1:1'), loadConfig({}), new AbortController().signal, (more) => outcomes.push(...more), true),
+      ...executionPlanOf({ ...spec, tasks: 12, concurrency: 2, batch: 'auto' } as JobSpec, jobContextOf('warm-test', spec, undefined, { upstreamUrl: 'http://127.0.0.1:1', config: loadConfig({}) }), loadConfig({}), new AbortController().signal, (more) => outcomes.push(...more), true),
       warmup: { tasks: 5 },
       onWarmupOutcomes: (more) => warmOutcomes.push(...more)
     }

@@ -28,7 +28,7 @@ if (isMainThread) {
 } else {
   const { tasks, bytes, rounds, algorithm, go } = workerData as Work
   const params = { algorithm: algorithm as HashParams['algorithm'], bytes, rounds }
-  const context = { index: 0, seed: 1, shared: undefined, upstreamUrl: '', gil: gilFor(undefined) }
+  const context = { index: 0, seed: 1, shared: undefined, upstreamUrl: '', latencyCapMs: 0, gil: gilFor(undefined) }
   hashTask(params, context) // warm-up: code compiled, seeded data made
   parentPort!.postMessage('ready')
   Atomics.wait(new Int32Array(go), 0, 0)

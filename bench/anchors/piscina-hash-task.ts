@@ -8,7 +8,7 @@ import { gilFor } from '../../src/sync/gil.js'
 
 const gil = gilFor(undefined)
 
-const one = (params: HashParams, seed: number, index: number) => String(hashTask(params, { index, seed, shared: undefined, upstreamUrl: '', gil }).value)
+const one = (params: HashParams, seed: number, index: number) => String(hashTask(params, { index, seed, shared: undefined, upstreamUrl: '', latencyCapMs: 0, gil }).value)
 
 export default function run ({ params, seed, index, indices }: { params: HashParams, seed: number, index?: number, indices?: number[] }): string | string[] {
   return indices ? indices.map((each) => one(params, seed, each)) : one(params, seed, index!)

@@ -12,7 +12,7 @@ export const asyncMode: ModeDefinition = {
   concurrencyMeans: 'tasks in flight (MAX_CONCURRENCY)',
   batches: false,
   allowsCrashInjection: false,
-  allowsBlockingDriver: true,
+  allowsBlockingDriver: false,
   warmsOwnWorkers: false,
   mainThread: true,
   singleTask: true,

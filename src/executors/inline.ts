@@ -11,7 +11,7 @@ export const inlineMode: ModeDefinition = {
   concurrencyMeans: '1',
   batches: false,
   allowsCrashInjection: false,
-  allowsBlockingDriver: true,
+  allowsBlockingDriver: false,
   warmsOwnWorkers: false,
   mainThread: true,
   singleTask: true,

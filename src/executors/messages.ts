@@ -17,6 +17,8 @@ export interface JobContext {
   /** the workload's per-job resources (see Workload.prepare) */
   shared: unknown
   upstreamUrl: string
+  /** no simulated wait of a task is longer (MAX_LATENCY_MS) */
+  latencyCapMs: number
   /** fault injection: the worker that claims this task exits with code 70 (threads, pool and processes only) */
   crashAtTask?: number
   /** added to each task's index as the task function sees it: a single task's number in a series (a timer's fires) */

@@ -23,6 +23,7 @@ export async function runTask (job: JobContext, index: number, worker: string, s
       seed: job.seed,
       shared: job.shared,
       upstreamUrl: job.upstreamUrl,
+      latencyCapMs: job.latencyCapMs,
       signal,
       gil
     })

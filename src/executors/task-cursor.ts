@@ -23,7 +23,8 @@ export class TaskCursor {
 
   /** Indices that were taken but never started: they are handed out again. */
   giveBack (indices: number[]): void {
-    this.#returned.push(...indices)
+    // concat, not push(...indices): a spread of a chunk of ~100 k indices (MAX_BATCH allows it) overflows the stack
+    this.#returned = this.#returned.concat(indices)
   }
 
   /** The index take() would hand out next, without taking it; undefined when none is left. */

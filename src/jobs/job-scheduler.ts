@@ -116,7 +116,10 @@ export class JobScheduler {
     while (this.#running.size < this.#config.MAX_RUNNING_JOBS && this.#queue.length > 0) {
       const job = this.#queue.shift()!
       this.#running.add(job)
-      runJob(job, this.#deps).then(() => {
+      // runJob never throws; should it ever, the job fails and the queue goes on rather than the process ending.
+      runJob(job, this.#deps).catch((error: unknown) => {
+        if (!job.isFinished) job.finish('failed', null, JobErrors.internal(error instanceof Error ? error.message : String(error)))
+      }).then(() => {
         this.#running.delete(job)
         if (job.report) this.#recentDurationsMs.push(job.report.totalMs)
         if (this.#recentDurationsMs.length > RECENT_DURATIONS) this.#recentDurationsMs.shift()

@@ -25,6 +25,7 @@ export async function runJob (job: Job, deps: RunnerDeps): Promise<void> {
   let prepared: PreparedJob | undefined
   let measured: Awaited<ReturnType<typeof measureExecution>> | undefined
   let failure: Error | undefined
+  let cleanupError: unknown
   try {
     if (spec.startDelayMs > 0) await sleep(spec.startDelayMs, undefined, { signal: job.signal }).catch(() => {})
     if (!job.signal.aborted) prepared = await workloads[spec.workload].prepare?.(spec.params, job.id)
@@ -35,7 +36,10 @@ export async function runJob (job: Job, deps: RunnerDeps): Promise<void> {
   } finally {
     clearTimeout(timeout)
     // Before the job is marked finished, so whoever waits for it finds the temp files gone.
-    await prepared?.cleanup().catch(() => {})
+    await prepared?.cleanup().catch((error: unknown) => { cleanupError = error })
+  }
+  if (measured && cleanupError !== undefined) {
+    measured.report.warnings.push(`cleanup: the job's ${spec.workload} resources could not all be removed (${cleanupError instanceof Error ? cleanupError.message : String(cleanupError)}); the next start removes what is left`)
   }
   if (measured) finishJob(job, measured.result, measured.report)
   else job.finish('failed', null, JobErrors.internal(failure?.message ?? 'unknown error'))
@@ -45,7 +49,7 @@ async function measureExecution (job: Job, deps: RunnerDeps, shared: unknown, wa
   const { spec } = job
   const mode = deps.modes.get(spec.mode)
   const collector = new OutcomeCollector(deps.config.MAX_JOB_ERRORS)
-  const context = jobContextOf(job.id, spec, shared, deps.upstreamUrl)
+  const context = jobContextOf(job.id, spec, shared, deps)
   const window = new ReportBuilder({ intervalMs: spec.seriesIntervalMs, maxRows: deps.config.MAX_SERIES_ROWS })
   // Each progress event carries the series row being filled (SSE clients draw live lines from it).
   const progress = progressThrottle(deps.config.PROGRESS_INTERVAL_MS, () => job.emit('progress', { ...job.progress, latest: window.series.latest() }))

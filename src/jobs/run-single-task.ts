@@ -21,7 +21,7 @@ export interface SingleTaskOptions {
 export async function runSingleTask (deps: RunnerDeps, spec: JobSpec, options: SingleTaskOptions): Promise<TaskOutcome> {
   const prepared = await workloads[spec.workload].prepare?.(spec.params, options.id)
   try {
-    const context = jobContextOf(options.id, spec, prepared?.shared, deps.upstreamUrl, options.indexOffset)
+    const context = jobContextOf(options.id, spec, prepared?.shared, deps, options.indexOffset)
     const observe = deps.observeTasks?.({ mode: spec.mode, workload: spec.workload, source: options.source })
     const outcomes: TaskOutcome[] = []
     const plan = executionPlanOf(spec, context, deps.config, new AbortController().signal, (arrived) => {

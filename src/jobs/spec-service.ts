@@ -21,6 +21,8 @@ export interface SpecSource {
   at: string
   /** where its params are (GET /work's params are the query string itself) */
   paramsAt: string
+  /** one task answering one request (GET /work) */
+  singleRequest?: boolean
 }
 
 const FROM_BODY: SpecSource = { at: 'body', paramsAt: 'body/params' }
@@ -67,7 +69,7 @@ export class SpecService {
   }
 
   /** Rules a schema cannot say (they span fields); each names the field and the allowed range. */
-  #crossFieldProblem (spec: JobSpecFields, { at, paramsAt }: SpecSource): string | undefined {
+  #crossFieldProblem (spec: JobSpecFields, { at, paramsAt, singleRequest = false }: SpecSource): string | undefined {
     const mode = this.modes.get(spec.mode)
     const limit = mode.concurrencyLimit(this.config)
     if (spec.concurrency > limit.max) {
@@ -95,7 +97,7 @@ export class SpecService {
       }
       if (spec.crashAtTask >= spec.tasks) return `${at}/crashAtTask must be < tasks (${spec.tasks})`
     }
-    return workloads[spec.workload].checkParams?.(spec.params, paramsAt, { config: this.config, concurrency: spec.concurrency, mode })
+    return workloads[spec.workload].checkParams?.(spec.params, paramsAt, { config: this.config, concurrency: spec.concurrency, singleRequest, mode })
   }
 
   #modesWhere (test: (mode: ModeDefinition) => boolean, lastJoin = ' and '): string {

@@ -3,14 +3,15 @@ import { arrivalSchedule } from '../executors/arrivals.js'
 import type { ExecutionPlan } from '../executors/executor.js'
 import type { JobContext, TaskOutcome } from '../executors/messages.js'
 import { Gil } from '../sync/gil.js'
+import type { RunnerDeps } from './runner-deps.js'
 import type { JobSpec } from './spec-service.js'
 
 /**
  * Everything a worker needs to run a spec's tasks. The one place a JobContext is made: jobs, GET /work and timer
  * fires all run through it. `indexOffset` numbers a single task within a longer series (a timer's fires).
  */
-export function jobContextOf (id: string, spec: JobSpec, shared: unknown, upstreamUrl: string, indexOffset = 0): JobContext {
-  const context: JobContext = { jobId: id, workload: spec.workload, params: spec.params, seed: spec.seed, shared, upstreamUrl }
+export function jobContextOf (id: string, spec: JobSpec, shared: unknown, deps: Pick<RunnerDeps, 'upstreamUrl' | 'config'>, indexOffset = 0): JobContext {
+  const context: JobContext = { jobId: id, workload: spec.workload, params: spec.params, seed: spec.seed, shared, upstreamUrl: deps.upstreamUrl, latencyCapMs: deps.config.MAX_LATENCY_MS }
   if (indexOffset !== 0) context.indexOffset = indexOffset
   if (spec.crashAtTask !== undefined) context.crashAtTask = spec.crashAtTask
   if (spec.gil) context.gil = { id, switchIntervalMs: spec.switchIntervalMs, buffer: Gil.allocate() }

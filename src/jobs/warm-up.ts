@@ -29,7 +29,7 @@ export async function warmUp (job: Job, deps: RunnerDeps, shared: unknown): Prom
   let done = 0
   const round = async (tasks: number) => {
     const roundSpec = warmupSpec(spec, tasks)
-    const context = jobContextOf(job.id, roundSpec, shared, deps.upstreamUrl, spec.tasks + done)
+    const context = jobContextOf(job.id, roundSpec, shared, deps, spec.tasks + done)
     const plan = executionPlanOf(roundSpec, context, deps.config, job.signal, (outcomes) => observe?.(outcomes), true)
     await mode.run(plan, deps.runtime)
     done += tasks

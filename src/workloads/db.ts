@@ -7,7 +7,7 @@ import type { PreparedJob, TaskContext, TaskResult } from './workload.js'
 
 /** z-score of the 99th percentile of a normal distribution */
 const Z99 = 2.3263478740408408
-/** a sampled latency is capped at this multiple of p99, so one task cannot run away */
+/** a sampled latency is capped at this multiple of p99 (and at MAX_LATENCY_MS), so one task cannot run away */
 const TAIL_CAP = 10
 
 interface DbShared {
@@ -17,10 +17,10 @@ interface DbShared {
 }
 
 /** The query's latency: fixed, or log-normal with the given median and p99, seeded by (seed, index). */
-function queryLatency (params: DbParams, random: () => number): number {
+function queryLatency (params: DbParams, random: () => number, capMs: number): number {
   if (params.p50Ms === undefined || params.p99Ms === undefined) return params.latencyMs ?? DEFAULT_DB_LATENCY_MS
   const sigma = Math.log(params.p99Ms / params.p50Ms) / Z99
-  return Math.min(params.p50Ms * Math.exp(sigma * standardNormal(random)), params.p99Ms * TAIL_CAP)
+  return Math.min(params.p50Ms * Math.exp(sigma * standardNormal(random)), params.p99Ms * TAIL_CAP, capMs)
 }
 
 const localSemaphores = new WeakMap<object, SharedSemaphore>()
@@ -51,7 +51,7 @@ function answer (params: DbParams, context: TaskContext, random: () => number, w
 
 function blockingQuery (params: DbParams, context: TaskContext): TaskResult {
   const random = seededRandom(context.seed, context.index)
-  const latency = queryLatency(params, random)
+  const latency = queryLatency(params, random, context.latencyCapMs)
   const pool = connectionPool(context.shared as DbShared | undefined)
   const queued = performance.now()
   // Waiting for a connection and for the answer is I/O: the GIL is free meanwhile, as CPython frees it.
@@ -68,7 +68,7 @@ function blockingQuery (params: DbParams, context: TaskContext): TaskResult {
 
 async function asyncQuery (params: DbParams, context: TaskContext): Promise<TaskResult> {
   const random = seededRandom(context.seed, context.index)
-  const latency = queryLatency(params, random)
+  const latency = queryLatency(params, random, context.latencyCapMs)
   const pool = connectionPool(context.shared as DbShared | undefined)
   const queued = performance.now()
   await context.gil.io(async () => { await pool?.acquire() })

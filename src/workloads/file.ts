@@ -1,4 +1,4 @@
-import { mkdtemp, open, readFile, rm, unlink } from 'node:fs/promises'
+import { mkdtemp, open, readdir, readFile, rm, unlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FileParams } from './params/file.js'
@@ -36,9 +36,39 @@ export async function fileTask (params: FileParams, context: TaskContext): Promi
   return { value: back.length }
 }
 
+/**
+ * The start of a job's temp directory name: the service's pid, so a later start can tell the directories of a
+ * service that is gone (killed before it could clean up) from those of one still running.
+ */
+export const fileDirPrefix = (jobId: string, pid = process.pid): string => `${FILE_DIR_PREFIX}${pid}-${jobId.slice(0, 8)}-`
+
 /** Each job writes in its own temp directory, removed when the job ends, fails or is cancelled. */
 export async function prepareFileJob (_params: FileParams, jobId: string): Promise<PreparedJob> {
-  const dir = await mkdtemp(join(tmpdir(), `${FILE_DIR_PREFIX}${jobId.slice(0, 8)}-`))
+  const dir = await mkdtemp(join(tmpdir(), fileDirPrefix(jobId)))
   const shared: FileShared = { dir }
   return { shared, cleanup: () => rm(dir, { recursive: true, force: true, maxRetries: 3 }) }
+}
+
+function processAlive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: it exists, under another user
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * Removes the temp directories of services that are gone (SIGKILL, a crash, a power cut: no cleanup ran), found
+ * by the pid in their name; those of a live process, this one included, are left alone. Returns the paths removed.
+ */
+export async function sweepOrphanedFileDirs (dir = tmpdir()): Promise<string[]> {
+  const pattern = new RegExp(`^${FILE_DIR_PREFIX}(\\d+)-`)
+  const orphans = (await readdir(dir)).filter((name) => {
+    const pid = Number(pattern.exec(name)?.[1] ?? Number.NaN)
+    return Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid)
+  }).map((name) => join(dir, name))
+  await Promise.all(orphans.map((path) => rm(path, { recursive: true, force: true, maxRetries: 3 })))
+  return orphans
 }

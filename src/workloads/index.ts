@@ -1,7 +1,7 @@
 import { checkDbParams, dbParamsSchema } from './params/db.js'
 import { prepareDbJob } from './db.js'
 import { checkFileParams, fileParamsSchema } from './params/file.js'
-import { prepareFileJob } from './file.js'
+import { prepareFileJob, sweepOrphanedFileDirs } from './file.js'
 import { checkHashParams, hashParamsSchema } from './params/hash.js'
 import { netParamsSchema } from './params/net.js'
 import { WORKLOAD_NAMES, taskFunctions, type WorkloadName } from './tasks.js'
@@ -37,6 +37,7 @@ export const workloads: Record<WorkloadName, Workload> = {
     paramsSchema: fileParamsSchema,
     checkParams: checkFileParams,
     prepare: prepareFileJob,
+    sweep: sweepOrphanedFileDirs,
     task: taskFunctions.file
   }
 }

@@ -12,6 +12,8 @@ export interface TaskContext {
   shared: unknown
   /** base URL of the latency upstream for the net workload */
   upstreamUrl: string
+  /** no simulated wait of a task is longer (MAX_LATENCY_MS): a sampled latency is capped here */
+  latencyCapMs: number
   /** aborted when the job is cancelled (main-thread modes only: elsewhere the thread or process is terminated) */
   signal?: AbortSignal
   /** the emulated GIL (a no-op unless the job asked for one): tick() in CPU loops, io()/blocking() around waits */
@@ -39,8 +41,10 @@ export interface ParamsCheckContext {
   config: Config
   /** tasks that may be in flight at once (1 for GET /work) */
   concurrency: number
+  /** one task answering one request (GET /work): where it holds the event loop, it must be short */
+  singleRequest: boolean
   /** what the chosen mode allows (its definition in src/executors/; a workload never compares mode names) */
-  mode: { name: string, allowsBlockingDriver: boolean }
+  mode: { name: string, allowsBlockingDriver: boolean, mainThread: boolean }
 }
 
 export type TaskFunction<P = any> = (params: P, context: TaskContext) => TaskResult | Promise<TaskResult>
@@ -53,5 +57,7 @@ export interface Workload<P = any> {
    * 'body/params') and the limit, or undefined */
   checkParams?: (params: P, at: string, context: ParamsCheckContext) => string | undefined
   prepare?: (params: P, jobId: string) => Promise<PreparedJob>
+  /** at start-up: removes what `prepare` made for services that are gone (they could not clean up); the paths removed */
+  sweep?: () => Promise<string[]>
   task: TaskFunction<P>
 }

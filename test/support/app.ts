@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp, type AppOptions } from '../../src/app.js'
 import { testConfig, type Config } from '../../src/config.js'
 import type { JobView } from '../../src/jobs/job.js'
-import { FILE_DIR_PREFIX } from '../../src/workloads/file.js'
+import { fileDirPrefix } from '../../src/workloads/file.js'
 
 type Overrides = Partial<Record<keyof Config, unknown>>
 
@@ -65,7 +65,7 @@ export function childPids (): number[] {
 
 /** Temp directories the file workload left behind whose name starts with the job id's prefix. */
 export function fileDirsOf (jobId: string): string[] {
-  return readdirSync(tmpdir()).filter((name) => name.startsWith(`${FILE_DIR_PREFIX}${jobId.slice(0, 8)}`))
+  return readdirSync(tmpdir()).filter((name) => name.startsWith(fileDirPrefix(jobId)))
 }
 
 export const MODES = ['inline', 'async', 'threads', 'pool', 'processes'] as const

@@ -15,9 +15,15 @@ export function hashParamsSchema (config: Config) {
 
 export type HashParams = Static<ReturnType<typeof hashParamsSchema>>
 
-/** One task hashes bytes × rounds: bounded so that no single in-range task can hold a thread (or the event loop) for minutes. */
-export function checkHashParams (params: HashParams, at: string, { config }: ParamsCheckContext): string | undefined {
+/**
+ * One task hashes bytes × rounds: bounded so that no single in-range task can hold a thread (or the event loop) for
+ * minutes, and far lower for a request's own task on the main thread, which holds every other request meanwhile.
+ */
+export function checkHashParams (params: HashParams, at: string, { config, mode, singleRequest }: ParamsCheckContext): string | undefined {
   const work = params.bytes * params.rounds
+  if (singleRequest && mode.mainThread && work > config.MAIN_THREAD_WORK_MAX_BYTES) {
+    return `${at}/bytes × ${at}/rounds must be <= ${config.MAIN_THREAD_WORK_MAX_BYTES} in mode ${mode.name} (MAIN_THREAD_WORK_MAX_BYTES: it runs on the event loop); got ${work}, or use a mode that runs off the main thread`
+  }
   return work > config.MAX_HASH_TASK_BYTES
     ? `${at}/bytes × ${at}/rounds must be <= ${config.MAX_HASH_TASK_BYTES} per task (MAX_HASH_TASK_BYTES); got ${work}`
     : undefined
