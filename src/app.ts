@@ -17,7 +17,7 @@ import type { RunnerDeps } from './jobs/runner-deps.js'
 import { SpecService } from './jobs/spec-service.js'
 import { ServiceMetrics } from './metrics/service-metrics.js'
 import { httpMetrics } from './metrics/http-metrics.js'
-import { requestIds } from './plugins/client-errors.js'
+import { clientErrorAnswers, nodeServerOptions, requestIds } from './plugins/client-errors.js'
 import { errorHandler } from './plugins/error-handler.js'
 import { ErrorSchema } from './plugins/error-schema.js'
 import { schemaValidators } from './plugins/schema-validators.js'
@@ -90,6 +90,10 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
     // Only a clean x-request-id is kept (it names temp dirs, and goes into logs and event streams).
     requestIdHeader: false,
     genReqId: requestIds('x-request-id'),
+    // Server limits (docs/configuration.md). Node's own answers to a bad or slow request get the error shape.
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    http: nodeServerOptions(config),
+    clientErrorHandler: clientErrorAnswers(config),
     // Reject unknown properties instead of silently dropping them (Fastify's default removes them).
     schemaErrorFormatter: (errors, dataVar) => new Error(describeSchemaErrors(errors, dataVar))
   }).withTypeProvider<TypeBoxTypeProvider>()

@@ -55,6 +55,8 @@ export const ConfigSchema = Type.Object({
   MAX_STORED_JOBS: limit(200, 1, 100_000, 'finished jobs kept for GET /jobs'),
   MAX_JOB_ERRORS: limit(20, 0, 10_000, 'task errors kept in a report (the count is always exact)'),
   BODY_LIMIT_BYTES: limit(65_536, 1024, 16 * MiB, 'largest request body'),
+  MAX_HEADER_BYTES: limit(16_384, 1024, MiB, 'largest request line + headers (Node\'s maxHeaderSize); beyond it 431 HEADERS_TOO_LARGE'),
+  REQUEST_TIMEOUT_MS: limit(30_000, 100, 3_600_000, 'longest time to receive a whole request (line, headers and body); beyond it 408 REQUEST_TIMEOUT and the connection closes. The answer is not timed: ?wait=true and event streams last as long as their job'),
   SIM_MAX_DELAY_MS: limit(60_000, 0, 3_600_000, '/sim/delay and net: largest delay (ms + jitterMs)'),
   SIM_MAX_BYTES: limit(16 * MiB, 0, 1024 * MiB, '/sim/delay and net: largest response body'),
   INLINE_YIELD_MS: limit(50, 1, 60_000,

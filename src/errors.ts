@@ -17,6 +17,12 @@ export const BodyTooLarge = createError<[number]>('BODY_TOO_LARGE', 'body is lar
 export const BodyNotJson = createError<[string]>('BODY_NOT_JSON', 'body is not valid JSON: %s', 400)
 export const UnsupportedMediaType = createError<[string]>('UNSUPPORTED_MEDIA_TYPE', "content-type '%s' is not supported; send application/json", 415)
 
+// Answers made before any route (issue 11): Node's HTTP parser and timers refuse the request; client-errors.ts sends these.
+export const HeadersTooLarge = createError<[number]>('HEADERS_TOO_LARGE', 'the request line and headers are larger than %d bytes (MAX_HEADER_BYTES); send a shorter URL or query string, or fewer headers', 431)
+export const RequestTimeout = createError<[number]>('REQUEST_TIMEOUT', 'the request (line, headers and body) was not received within %d ms (REQUEST_TIMEOUT_MS); the connection is closed', 408)
+export const ChunkExtensionsTooLarge = createError('CHUNK_EXTENSIONS_TOO_LARGE', 'the chunk extensions of the chunked body are larger than Node accepts (16 KiB)', 413)
+export const BadHttpRequest = createError<[string, string]>('BAD_HTTP_REQUEST', 'the request is not valid HTTP/1.1: %s (%s)', 400)
+
 /** An error a client should retry later carries how long to wait; the error handler sends it as Retry-After. */
 export interface RetryLater { retryAfterSeconds: number }
 export function withRetryAfter<E extends Error> (error: E, seconds: number): E & RetryLater {

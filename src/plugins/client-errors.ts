@@ -1,4 +1,9 @@
-import type { IncomingMessage } from 'node:http'
+import { STATUS_CODES, type IncomingMessage, type ServerOptions, type ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import type { FastifyError, FastifyInstance } from 'fastify'
+import type { Config } from '../config.js'
+import { BadHttpRequest, ChunkExtensionsTooLarge, HeadersTooLarge, RequestTimeout } from '../errors.js'
+import { errorBody } from './error-handler.js'
 
 /*
  * What a client hands the service before any route sees its request.
@@ -18,5 +23,81 @@ export function requestIds (header: string): (request: IncomingMessage) => strin
     if (typeof given === 'string' && CLEAN_REQUEST_ID.test(given)) return given
     next = (next + 1) & 0x7fffffff // a small integer, as Fastify's own generator keeps it
     return `req-${next.toString(36)}`
+  }
+}
+
+/*
+ * Answers Node's HTTP server makes before Fastify sees a request — a head over MAX_HEADER_BYTES, bytes that are not
+ * HTTP/1.1, a request not received within REQUEST_TIMEOUT_MS — get the service's error shape, a stable code and a
+ * message naming the limit or the line at fault (Node and Fastify answer them with a bare status or a generic body).
+ * Fastify calls this as its clientErrorHandler for the server's 'clientError' event.
+ */
+
+interface ClientError extends Error {
+  code?: string
+  /** llhttp's reason ("Invalid header token") */
+  reason?: string
+  /** the chunk being parsed (a Buffer; Fastify's types say otherwise), and how far into it the parser got */
+  rawPacket?: unknown
+  bytesParsed?: number
+}
+
+type ClientErrorLimits = Pick<Config, 'MAX_HEADER_BYTES' | 'REQUEST_TIMEOUT_MS'>
+
+/** The request line or header line the parser stopped in, printable and short (it is echoed to the client). */
+function lineAtFault (error: ClientError): string {
+  const packet = error.rawPacket
+  const at = error.bytesParsed
+  if (!Buffer.isBuffer(packet) || typeof at !== 'number' || at > packet.length) return ''
+  const start = packet.lastIndexOf(0x0a, Math.max(0, at - 1)) + 1
+  const newline = packet.indexOf(0x0a, at)
+  const end = Math.min(newline < 0 ? packet.length : newline, start + 200)
+  const line = packet.subarray(start, end).toString('latin1').replace(/\r$/, '').replace(/[^\x20-\x7e]/g, '?')
+  const shown = line.length > 60 ? `${line.slice(0, 60)}…` : line
+  return ` in the ${start === 0 ? 'request line' : 'header line'} '${shown}'`
+}
+
+function answerTo (error: ClientError, limits: ClientErrorLimits): FastifyError {
+  switch (error.code) {
+    case 'HPE_HEADER_OVERFLOW': return new HeadersTooLarge(limits.MAX_HEADER_BYTES)
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW': return new ChunkExtensionsTooLarge()
+    case 'ERR_HTTP_REQUEST_TIMEOUT': return new RequestTimeout(limits.REQUEST_TIMEOUT_MS)
+    case 'HPE_PAUSED_H2_UPGRADE': return new BadHttpRequest('HTTP/2 with prior knowledge is not served, only HTTP/1.1', error.code)
+    default: return new BadHttpRequest(`${error.reason ?? error.message}${lineAtFault(error)}`, error.code ?? 'unknown')
+  }
+}
+
+export function clientErrorAnswers (limits: ClientErrorLimits) {
+  return function answerClientError (this: FastifyInstance, error: ClientError, socket: Socket): void {
+    // A reset or a socket error (EPIPE, ETIMEDOUT) has no one to answer; only the parser and the timers make answers.
+    if (socket.destroyed || !(error.code?.startsWith('HPE_') || error.code === 'ERR_HTTP_REQUEST_TIMEOUT')) {
+      socket.destroy()
+      return
+    }
+    const answer = answerTo(error, limits)
+    const statusCode = answer.statusCode ?? 400
+    this.log.debug({ code: error.code, answer: statusCode, remoteAddress: socket.remoteAddress }, `client error: ${answer.message}`)
+    // As Node's own handler does: answer only when no answer has started on this connection, or the client would read
+    // ours as the rest of that one. (`_httpMessage` is the response Node's HTTP server has assigned to the socket.)
+    const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage
+    if (socket.writable && !inFlight?.headersSent) {
+      const body = JSON.stringify(errorBody(statusCode, answer.code, answer.message))
+      socket.write(`HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode] ?? 'Error'}\r\n` +
+        `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+        `connection: close\r\n\r\n${body}`)
+    }
+    socket.destroy()
+  }
+}
+
+/** Options of Node's HTTP server that Fastify has no option for (it passes `http` to createServer). */
+export function nodeServerOptions (limits: ClientErrorLimits): ServerOptions {
+  return {
+    maxHeaderSize: limits.MAX_HEADER_BYTES,
+    // One limit for the whole request: Node's own headersTimeout (60 s) would otherwise apply to the head alone.
+    requestTimeout: limits.REQUEST_TIMEOUT_MS,
+    headersTimeout: limits.REQUEST_TIMEOUT_MS,
+    // Node checks for requests past their time every 30 s by default, so a 1-s limit would hold up to 31 s.
+    connectionsCheckingInterval: Math.min(1000, Math.max(10, Math.round(limits.REQUEST_TIMEOUT_MS / 10)))
   }
 }

@@ -14,6 +14,11 @@ function translate (error: FastifyError, bodyLimit: number, contentType: string)
   }
 }
 
+/** The body of every error answer (ErrorSchema), also of those made before routing (client-errors.ts). */
+export function errorBody (statusCode: number, code: string, message: string) {
+  return { statusCode, code, error: STATUS_CODES[statusCode] ?? 'Error', message }
+}
+
 /**
  * One error shape for every failure: `{ statusCode, code, error, message }`. Deliberate errors go to the client as
  * they are (they name the field); unexpected ones are logged with the request id and hidden from the client.
@@ -25,31 +30,18 @@ export const errorHandler = fp(async function errorHandler (app: FastifyInstance
     // Deliberate answers (4xx, 503 while shutting down) go out as they are; anything else is a bug: hide it.
     if (statusCode === 500 || (statusCode > 500 && !error.code)) {
       request.log.error({ err: raw }, 'request failed')
-      return reply.code(500).send({
-        statusCode: 500,
-        code: 'INTERNAL_ERROR',
-        error: STATUS_CODES[500],
-        message: `internal error; the service log has the details under request id ${request.id}`
-      })
+      return reply.code(500).send(errorBody(500, 'INTERNAL_ERROR',
+        `internal error; the service log has the details under request id ${request.id}`))
     }
     const retryAfter = (raw as Partial<RetryLater>).retryAfterSeconds
     if (typeof retryAfter === 'number') reply.header('retry-after', retryAfter)
-    return reply.code(statusCode).send({
-      statusCode,
-      code: error.code ?? 'BAD_REQUEST',
-      error: STATUS_CODES[statusCode] ?? 'Error',
-      message: error.message
-    })
+    return reply.code(statusCode).send(errorBody(statusCode, error.code ?? 'BAD_REQUEST', error.message))
   })
 
   app.setNotFoundHandler((request, reply) => {
     // Routes record their own request time (http-metrics binds a hook to each); one that matched none, here.
     request.server.recordUnmatched?.(request, reply)
-    return reply.code(404).send({
-      statusCode: 404,
-      code: 'ROUTE_NOT_FOUND',
-      error: STATUS_CODES[404],
-      message: `no route ${request.method} ${request.url.split('?')[0]}; the API is listed at /docs`
-    })
+    return reply.code(404).send(errorBody(404, 'ROUTE_NOT_FOUND',
+      `no route ${request.method} ${request.url.split('?')[0]}; the API is listed at /docs`))
   })
 }, { name: 'error-handler' })
