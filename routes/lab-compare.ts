@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { planComparison, runComparison } from '../src/labs/compare.js'
 import { compareBodySchema, ComparisonSchema, type CompareBody } from '../src/labs/compare-schema.js'
 import { comparisonAsCsv, comparisonAsTable } from '../src/labs/compare-table.js'
+import { oneRunAtATime } from '../src/labs/one-run-at-a-time.js'
 import { sendFormatted } from '../src/formatted-reply.js'
 
 const ErrorRef = { $ref: 'Error#' }
@@ -15,6 +16,8 @@ const ErrorRef = { $ref: 'Error#' }
 const compareRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { scheduler, specs } = app.lab
   const cores = availableParallelism()
+  // One experiment at a time: each queues its runs as jobs, and many at once kept the job queue full for hours.
+  const guard = oneRunAtATime(app, 'compare experiment', { claimsCores: false })
 
   app.post('/experiments/compare', {
     schema: {
@@ -42,7 +45,7 @@ const compareRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (request.raw.socket?.destroyed) disconnected.abort() // gone before the handler ran
     let comparison
     try {
-      comparison = await runComparison(plan, context, disconnected.signal)
+      comparison = await guard((closing) => runComparison(plan, context, AbortSignal.any([disconnected.signal, closing])))
     } finally {
       reply.raw.off('close', onClose)
     }

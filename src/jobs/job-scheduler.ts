@@ -8,8 +8,9 @@ import type { JobSpec } from './spec-service.js'
 const RECENT_DURATIONS = 10
 
 /**
- * Runs jobs in FIFO order, at most MAX_RUNNING_JOBS at once (1 by default, so measurements do not disturb each
- * other), with a bounded queue; keeps every live job and the last MAX_STORED_JOBS finished ones.
+ * Runs jobs in FIFO order, each once it holds one of the run slots (MAX_RUNNING_JOBS, 1 by default, shared with lab
+ * runs, so measurements do not disturb each other), with a bounded queue; keeps every live job and the last
+ * MAX_STORED_JOBS finished ones.
  */
 export class JobScheduler {
   readonly #config: Config
@@ -27,6 +28,7 @@ export class JobScheduler {
     this.#config = deps.config
     this.#deps = deps
     this.#onJobEnd = deps.onJobEnd
+    deps.admission.runs.onFree(() => this.#pump())
   }
 
   get runningCount (): number {
@@ -43,7 +45,7 @@ export class JobScheduler {
 
   submit (spec: JobSpec): Job {
     if (!this.#accepting) throw new ShuttingDown()
-    if (this.#running.size >= this.#config.MAX_RUNNING_JOBS && this.#queue.length >= this.#config.MAX_QUEUED_JOBS) {
+    if (this.#deps.admission.runs.free <= 0 && this.#queue.length >= this.#config.MAX_QUEUED_JOBS) {
       throw withRetryAfter(new JobQueueFull(this.#queue.length), this.retryAfterSeconds())
     }
     const job = new Job(spec)
@@ -113,7 +115,9 @@ export class JobScheduler {
   }
 
   #pump (): void {
-    while (this.#running.size < this.#config.MAX_RUNNING_JOBS && this.#queue.length > 0) {
+    while (this.#queue.length > 0) {
+      const release = this.#deps.admission.runs.tryClaim(`job ${this.#queue[0]!.id}`)
+      if (!release) return
       const job = this.#queue.shift()!
       this.#running.add(job)
       // runJob never throws; should it ever, the job fails and the queue goes on rather than the process ending.
@@ -124,7 +128,8 @@ export class JobScheduler {
         if (job.report) this.#recentDurationsMs.push(job.report.totalMs)
         if (this.#recentDurationsMs.length > RECENT_DURATIONS) this.#recentDurationsMs.shift()
         this.#remember(job)
-        this.#pump()
+        // Bookkeeping first, then the slot: freeing it starts the next job (or lets a lab run) at once.
+        release()
       })
     }
   }

@@ -1,5 +1,7 @@
 import type { TaskOutcome } from '../executors/messages.js'
+import { WorkBusy, withRetryAfter } from '../errors.js'
 import { workloads } from '../workloads/index.js'
+import type { PreparedJob } from '../workloads/workload.js'
 import type { RunnerDeps, TaskSource } from './runner-deps.js'
 import type { JobSpec } from './spec-service.js'
 import { executionPlanOf, jobContextOf } from './task-plan.js'
@@ -15,12 +17,15 @@ export interface SingleTaskOptions {
 /**
  * Runs a one-task spec (GET /work, a timer fire) the way a job runs its tasks: the workload's resources, the same
  * JobContext, the mode's own executor, and the task metrics (labelled with its source) — only without a job,
- * a report or a place in the scheduler's queue. Resolves with the task's outcome; a failed task is an outcome
+ * a report or a place in the scheduler's queue; it needs one of the task slots (MAX_WORK_IN_FLIGHT) or is refused. Resolves with the task's outcome; a failed task is an outcome
  * with ok: false, never a throw.
  */
 export async function runSingleTask (deps: RunnerDeps, spec: JobSpec, options: SingleTaskOptions): Promise<TaskOutcome> {
-  const prepared = await workloads[spec.workload].prepare?.(spec.params, options.id)
+  const release = deps.admission.tasks.tryClaim()
+  if (!release) throw withRetryAfter(new WorkBusy(deps.admission.tasks.inFlight), 1)
+  let prepared: PreparedJob | undefined
   try {
+    prepared = await workloads[spec.workload].prepare?.(spec.params, options.id)
     const context = jobContextOf(options.id, spec, prepared?.shared, deps, options.indexOffset)
     const observe = deps.observeTasks?.({ mode: spec.mode, workload: spec.workload, source: options.source })
     const outcomes: TaskOutcome[] = []
@@ -35,6 +40,10 @@ export async function runSingleTask (deps: RunnerDeps, spec: JobSpec, options: S
     if (!outcome) throw new Error(result.fatalError ?? `mode ${spec.mode} answered no outcome for the task`)
     return outcome
   } finally {
-    await prepared?.cleanup()
+    try {
+      await prepared?.cleanup()
+    } finally {
+      release()
+    }
   }
 }

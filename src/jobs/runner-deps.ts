@@ -1,3 +1,4 @@
+import type { Admission } from '../admission/admission.js'
 import type { Config } from '../config.js'
 import type { CpuTimes, TaskOutcome } from '../executors/messages.js'
 import type { ModeRuntime } from '../executors/mode-definition.js'
@@ -22,6 +23,8 @@ export interface RunnerDeps {
   modes: ModeRegistry
   runtime: ModeRuntime
   upstreamUrl: string
+  /** the cores' budget: run slots (jobs, labs) and task slots (/work, timer fires) */
+  admission: Admission
   observeTasks?: ObserveTasks
   /** `mode/workload` pairs that have run since the service started: a job without warmup and without one is cold */
   warmed: Set<string>
