@@ -17,7 +17,7 @@ import type { RunnerDeps } from './jobs/runner-deps.js'
 import { SpecService } from './jobs/spec-service.js'
 import { ServiceMetrics } from './metrics/service-metrics.js'
 import { httpMetrics } from './metrics/http-metrics.js'
-import { clientErrorAnswers, nodeServerOptions, requestIds } from './plugins/client-errors.js'
+import { clientErrorAnswers, guardConnections, nodeServerOptions, requestIds } from './plugins/client-errors.js'
 import { errorHandler } from './plugins/error-handler.js'
 import { ErrorSchema } from './plugins/error-schema.js'
 import { schemaValidators } from './plugins/schema-validators.js'
@@ -92,11 +92,14 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
     genReqId: requestIds('x-request-id'),
     // Server limits (docs/configuration.md). Node's own answers to a bad or slow request get the error shape.
     requestTimeout: config.REQUEST_TIMEOUT_MS,
+    connectionTimeout: config.CONNECTION_TIMEOUT_MS,
+    keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
     http: nodeServerOptions(config),
     clientErrorHandler: clientErrorAnswers(config),
     // Reject unknown properties instead of silently dropping them (Fastify's default removes them).
     schemaErrorFormatter: (errors, dataVar) => new Error(describeSchemaErrors(errors, dataVar))
   }).withTypeProvider<TypeBoxTypeProvider>()
+  guardConnections(app.server, config, app.log)
 
   // JSON only: Fastify would otherwise parse text/plain bodies and fail them with a confusing schema error.
   app.removeContentTypeParser('text/plain')

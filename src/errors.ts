@@ -37,6 +37,10 @@ export const TimerNotFound = createError<[string, number]>('TIMER_NOT_FOUND', "n
 export const TimerAlreadyFinished = createError<[string, string]>('TIMER_ALREADY_FINISHED', "timer '%s' is already %s; only a scheduled or repeating timer can be cancelled", 409)
 export const TimerLimit = createError<[number]>('TIMER_LIMIT', '%d timers are live (MAX_TIMERS); cancel one or wait for one to finish', 429)
 
+// Event streams (issue 11): each holds a connection for the life of its job.
+export const TooManyStreams = createError<[number]>('TOO_MANY_STREAMS', '%d event streams are open (MAX_SSE_STREAMS); close one, poll GET /jobs/:id, or retry later', 429)
+export const TooManyJobStreams = createError<[string, number]>('TOO_MANY_STREAMS', "job '%s' has %d event streams open (MAX_SSE_STREAMS_PER_JOB); close one, poll GET /jobs/:id, or retry later", 429)
+
 /**
  * How a job can end other than succeeded, as `job.error` (not HTTP errors: reading the job answers 200). Stable codes,
  * one place, like the table above.

@@ -1,6 +1,6 @@
-import { STATUS_CODES, type IncomingMessage, type ServerOptions, type ServerResponse } from 'node:http'
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify'
 import type { Config } from '../config.js'
 import { BadHttpRequest, ChunkExtensionsTooLarge, HeadersTooLarge, RequestTimeout } from '../errors.js'
 import { errorBody } from './error-handler.js'
@@ -100,4 +100,33 @@ export function nodeServerOptions (limits: ClientErrorLimits): ServerOptions {
     // Node checks for requests past their time every 30 s by default, so a 1-s limit would hold up to 31 s.
     connectionsCheckingInterval: Math.min(1000, Math.max(10, Math.round(limits.REQUEST_TIMEOUT_MS / 10)))
   }
+}
+
+type ConnectionLimits = Pick<Config, 'MAX_CONNECTIONS' | 'CONNECTION_TIMEOUT_MS'>
+
+/**
+ * Connections: at most MAX_CONNECTIONS at once (Node closes one more as soon as it is accepted: 'drop'), and one with
+ * no traffic for CONNECTION_TIMEOUT_MS is closed (Fastify's connectionTimeout arms the socket timer) — a client that
+ * stopped reading its answer, or connected and sent nothing. Not while the service is still working out the answer,
+ * though: a ?wait=true request or a slow /sim/delay sends nothing until it is ready, and that wait is the service's,
+ * not the client's. Node sets the same timer to KEEP_ALIVE_TIMEOUT_MS between requests, and lands here too.
+ * Event streams send a comment more often than CONNECTION_TIMEOUT_MS (job-events.ts).
+ */
+export function guardConnections (server: Server, limits: ConnectionLimits, log: FastifyBaseLogger): void {
+  server.maxConnections = limits.MAX_CONNECTIONS
+  let refused = 0
+  let warnedAt = -Infinity
+  server.on('drop', () => {
+    refused++
+    if (performance.now() - warnedAt < 10_000) return // at most one warning per 10 s under a flood
+    log.warn({ refused, maxConnections: limits.MAX_CONNECTIONS }, `refused ${refused} connection(s): MAX_CONNECTIONS (${limits.MAX_CONNECTIONS}) are open`)
+    warnedAt = performance.now()
+    refused = 0
+  })
+  // With a listener here Node no longer closes timed-out sockets itself: this decides for every one.
+  server.on('timeout', (socket: Socket) => {
+    const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage
+    if (inFlight && !inFlight.headersSent) return // the answer is still being worked out; any later write re-arms the timer
+    socket.destroy()
+  })
 }

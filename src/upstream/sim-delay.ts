@@ -8,7 +8,7 @@ import type { Config } from '../config.js'
 export function simDelayQuerySchema (config: Pick<Config, 'SIM_MAX_DELAY_MS' | 'SIM_MAX_BYTES'>) {
   return Type.Object({
     ms: Type.Integer({ minimum: 0, maximum: config.SIM_MAX_DELAY_MS, default: 0, description: 'delay before the answer (SIM_MAX_DELAY_MS)' }),
-    jitterMs: Type.Integer({ minimum: 0, maximum: config.SIM_MAX_DELAY_MS, default: 0, description: 'uniform jitter: the delay is ms ± jitterMs, never below 0' }),
+    jitterMs: Type.Integer({ minimum: 0, maximum: config.SIM_MAX_DELAY_MS, default: 0, description: 'uniform jitter: the delay is ms ± jitterMs, never below 0 (SIM_MAX_DELAY_MS)' }),
     status: Type.Integer({ minimum: 200, maximum: 599, default: 200, description: 'HTTP status of the answer' }),
     bytes: Type.Integer({ minimum: 0, maximum: config.SIM_MAX_BYTES, default: 0, description: 'size of the answer body (SIM_MAX_BYTES)' })
   }, { additionalProperties: false })
