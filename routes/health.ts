@@ -13,9 +13,9 @@ const Status = Type.Object({
 
 /** Liveness (the process answers) and readiness (the pool is warm, the upstream is up, the service is not shutting down). */
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/healthz', { schema: { summary: 'Liveness', response: { 200: Status } } }, async () => ({ status: 'ok' }))
+  app.get('/healthz', { config: { auth: 'public' }, schema: { summary: 'Liveness', response: { 200: Status } } }, async () => ({ status: 'ok' }))
 
-  app.get('/readyz', { schema: { summary: 'Readiness', response: { 200: Status, 503: Status } } }, async (_request, reply) => {
+  app.get('/readyz', { config: { auth: 'public' }, schema: { summary: 'Readiness', response: { 200: Status, 503: Status } } }, async (_request, reply) => {
     const { pool, scheduler, ready, modes, runner, upstream } = app.lab
     const body = {
       status: ready && scheduler.accepting && upstream.state !== 'down' ? 'ready' : 'not ready',

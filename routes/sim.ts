@@ -7,6 +7,7 @@ import { checkSimDelay, simBody, simDelayMs, simDelayQuerySchema } from '../src/
 const simRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app.lab
   app.get('/sim/delay', {
+    config: { burnsCpu: true },
     schema: {
       summary: 'Answer after a delay with a chosen status and body size',
       querystring: simDelayQuerySchema(config)

@@ -39,6 +39,7 @@ const workRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }, { additionalProperties: false })
 
     app.get(`/work/${name}`, {
+      config: { burnsCpu: true },
       schema: {
         summary: `One ${name} task: ${workload.summary}`,
         querystring,
@@ -55,6 +56,7 @@ const workRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   app.get('/work/:workload', {
+    config: { burnsCpu: true },
     schema: { summary: 'Unknown workload', params: Type.Object({ workload: Type.String() }), response: { 404: { $ref: 'Error#' } } }
   }, async (request) => {
     throw new UnknownWorkload(request.params.workload, WORKLOAD_NAMES.join(', '))

@@ -17,6 +17,7 @@ import type { RunnerDeps } from './jobs/runner-deps.js'
 import { SpecService } from './jobs/spec-service.js'
 import { ServiceMetrics } from './metrics/service-metrics.js'
 import { httpMetrics } from './metrics/http-metrics.js'
+import { access } from './plugins/auth.js'
 import { clientErrorAnswers, guardConnections, nodeServerOptions, requestIds } from './plugins/client-errors.js'
 import { errorHandler } from './plugins/error-handler.js'
 import { ErrorSchema } from './plugins/error-schema.js'
@@ -140,6 +141,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   // Before any route (the Swagger UI's included): it binds each route's metric labels as the route is registered.
   await app.register(httpMetrics, { histogram: metrics.http })
   await app.register(errorHandler, { bodyLimit: config.BODY_LIMIT_BYTES })
+  await app.register(access, { config }) // API_TOKEN, METRICS_TOKEN, READ_ONLY: before any route (docs/security.md)
   await app.register(openApi, { version: servicePackage.version })
 
   // Shutdown order: refuse new jobs and cancel the running ones (their executors kill threads and children and

@@ -11,6 +11,9 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 type LogLevel = typeof LOG_LEVELS[number]
 const LEVEL_RANK: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity }
 
+/** A bearer token: RFC 6750's token characters (it goes into a header as it is), long enough not to be guessed. */
+const TOKEN_PATTERN = '^[A-Za-z0-9._~+/-]{16,}=*$'
+
 /** An integer limit read from the environment, with its documented default and allowed range. */
 function limit (defaultValue: number, minimum: number, maximum: number, description: string) {
   return Type.Integer({ default: defaultValue, minimum, maximum, description })
@@ -23,6 +26,19 @@ function limit (defaultValue: number, minimum: number, maximum: number, descript
 export const ConfigSchema = Type.Object({
   HOST: Type.String({ default: '127.0.0.1', description: 'address to bind' }),
   PORT: limit(3000, 0, 65535, 'port to bind (0 = any free port)'),
+  // Access (docs/security.md). The tokens are never logged and never shown by GET / (only numbers are).
+  API_TOKEN: Type.Optional(Type.String({
+    pattern: TOKEN_PATTERN,
+    description: 'every route but /healthz, /readyz and /docs needs Authorization: Bearer <this token> (else 401 UNAUTHORIZED); at least 16 characters of A-Z a-z 0-9 . _ ~ + / - (openssl rand -hex 32); unset: no token needed'
+  })),
+  METRICS_TOKEN: Type.Optional(Type.String({
+    pattern: TOKEN_PATTERN,
+    description: 'a token GET /metrics accepts as well as API_TOKEN, for a Prometheus scrape (it opens nothing else); set alone, it closes /metrics only'
+  })),
+  READ_ONLY: StringEnum(['true', 'false'], {
+    default: 'false',
+    description: 'true: 403 READ_ONLY for every route that burns CPU or changes state (every POST and DELETE, GET /work/<workload> and /sim/delay); reading jobs, reports, timers, metrics and the docs stays open'
+  }),
   LOG_LEVEL: StringEnum(LOG_LEVELS,
     { default: 'info', description: 'pino log level' }),
   PROBE_LOG_LEVEL: StringEnum(LOG_LEVELS,

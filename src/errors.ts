@@ -41,6 +41,10 @@ export const TimerLimit = createError<[number]>('TIMER_LIMIT', '%d timers are li
 export const TooManyStreams = createError<[number]>('TOO_MANY_STREAMS', '%d event streams are open (MAX_SSE_STREAMS); close one, poll GET /jobs/:id, or retry later', 429)
 export const TooManyJobStreams = createError<[string, number]>('TOO_MANY_STREAMS', "job '%s' has %d event streams open (MAX_SSE_STREAMS_PER_JOB); close one, poll GET /jobs/:id, or retry later", 429)
 
+// Access (issue 11, src/plugins/auth.ts, docs/security.md): API_TOKEN, METRICS_TOKEN and READ_ONLY.
+export const Unauthorized = createError<[string, string]>('UNAUTHORIZED', '%s; send the header Authorization: Bearer <token> with the token %s sets', 401)
+export const ReadOnly = createError<[string, string]>('READ_ONLY', '%s %s burns CPU or changes state and the service is read-only (READ_ONLY=true); reading jobs, reports, timers, metrics and the docs still works', 403)
+
 /**
  * How a job can end other than succeeded, as `job.error` (not HTTP errors: reading the job answers 200). Stable codes,
  * one place, like the table above.
