@@ -8,21 +8,24 @@ const Status = Type.Object({
   workers: Type.Optional(Type.Record(Type.String(), Type.Integer(), { description: 'live threads or child processes of each mode that starts its own (pool: its ready threads)' })),
   upstream: Type.Optional(Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('external')], {
     description: "the net workload's upstream: the built-in thread up, or down while it is restarted (then 503); external: UPSTREAM_URL, not checked"
-  }))
+  })),
+  underPressure: Type.Optional(Type.Boolean({ description: 'event-loop delay, heap or RSS over its PRESSURE_* limit (then 503: new work is refused meanwhile)' }))
 })
 
-/** Liveness (the process answers) and readiness (the pool is warm, the upstream is up, the service is not shutting down). */
+/** Liveness (the process answers) and readiness (the pool is warm, the upstream is up, no pressure, not shutting down). */
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/healthz', { config: { auth: 'public' }, schema: { summary: 'Liveness', response: { 200: Status } } }, async () => ({ status: 'ok' }))
 
   app.get('/readyz', { config: { auth: 'public' }, schema: { summary: 'Readiness', response: { 200: Status, 503: Status } } }, async (_request, reply) => {
     const { pool, scheduler, ready, modes, runner, upstream } = app.lab
+    const underPressure = app.isUnderPressure()
     const body = {
-      status: ready && scheduler.accepting && upstream.state !== 'down' ? 'ready' : 'not ready',
+      status: ready && scheduler.accepting && upstream.state !== 'down' && !underPressure ? 'ready' : 'not ready',
       pool: { threads: pool.readyThreads, queued: pool.queueSize },
       jobs: { running: scheduler.runningCount, queued: scheduler.queuedCount },
       workers: Object.fromEntries(modes.all.flatMap((mode) => mode.liveWorkers ? [[mode.name, mode.liveWorkers(runner.runtime)]] : [])),
-      upstream: upstream.state
+      upstream: upstream.state,
+      underPressure
     }
     return reply.code(body.status === 'ready' ? 200 : 503).send(body)
   })

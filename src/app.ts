@@ -1,4 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Admission } from './admission/admission.js'
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import healthRoutes from '../routes/health.js'
 import labRoutes from '../routes/labs.js'
@@ -20,12 +21,14 @@ import { httpMetrics } from './metrics/http-metrics.js'
 import { access } from './plugins/auth.js'
 import { clientErrorAnswers, guardConnections, nodeServerOptions, requestIds } from './plugins/client-errors.js'
 import { errorHandler } from './plugins/error-handler.js'
+import { loadShedding } from './plugins/load-shedding.js'
 import { ErrorSchema } from './plugins/error-schema.js'
 import { schemaValidators } from './plugins/schema-validators.js'
 import { openApi } from './plugins/swagger.js'
 import { servicePackage } from './service-info.js'
 import { startUpstream, type Upstream } from './upstream/upstream-thread.js'
 import { describeSchemaErrors } from './validation-message.js'
+import { workloads } from './workloads/index.js'
 
 /** The service's shared parts, created once per app and closed with it. */
 export interface Lab {
@@ -41,6 +44,8 @@ export interface Lab {
   specs: SpecService
   /** what runs tasks needs (the scheduler's runner, and the single-task path of /work and timers) */
   runner: RunnerDeps
+  /** the cores' budget: what may run now (jobs, labs, /work, timer fires) */
+  admission: Admission
   version: string
   /** false until the pool is warm, and again once shutdown begins */
   ready: boolean
@@ -109,11 +114,18 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
 
   const modes = new ModeRegistry(options.modes ?? BUILT_IN_MODES)
   const specs = new SpecService(config, modes)
+  // What services that are gone left behind (they were killed before they could clean up).
+  for (const workload of Object.values(workloads)) {
+    const swept = await workload.sweep?.() ?? []
+    if (swept.length > 0) app.log.info({ swept }, `removed ${swept.length} temp path(s) of services that are gone`)
+  }
   const upstream = await startUpstream(config, app.log)
   const pool = await startWorkerPool(config, app.log)
   const runtime = { pool }
   // The hooks run only once tasks do, after `metrics` exists.
+  const admission = new Admission(config)
   const runner: RunnerDeps = {
+    admission,
     config,
     modes,
     runtime,
@@ -125,6 +137,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   const scheduler: JobScheduler = new JobScheduler({ ...runner, onJobEnd: (job) => metrics.jobEnded(job) })
   const metrics = new ServiceMetrics({ scheduler: () => scheduler, pool, modes, runtime, version: servicePackage.version })
   const lab: Lab = {
+    admission,
     config,
     pool,
     scheduler,
@@ -142,6 +155,9 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   await app.register(httpMetrics, { histogram: metrics.http })
   await app.register(errorHandler, { bodyLimit: config.BODY_LIMIT_BYTES })
   await app.register(access, { config }) // API_TOKEN, METRICS_TOKEN, READ_ONLY: before any route (docs/security.md)
+  // After access (a caller without the token learns nothing, and spends no one's rate), before the routes: its hooks
+  // refuse new work under pressure or over a client's rate (probes, reads and cancels pass).
+  await app.register(loadShedding, { config })
   await app.register(openApi, { version: servicePackage.version })
 
   // Shutdown order: refuse new jobs and cancel the running ones (their executors kill threads and children and

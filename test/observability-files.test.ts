@@ -37,7 +37,7 @@ test('the dashboard and both provisioning files parse and use the same datasourc
 
 test('compose publishes the service on a host port of its own: not 3000 (npm start) nor Grafana\'s, while it listens on 3000 inside', () => {
   const compose = parse(read('docker-compose.yml')) as { services: Record<string, { ports?: string[] }> }
-  const hostPort = (mapping: string) => mapping.replace(/\$\{[A-Z_]+:-(\d+)\}/, '$1').split(':')[0]
+  const hostPort = (mapping: string) => mapping.replace(/\$\{[A-Z_]+:-(\d+)\}/, '$1').split(':').at(-2)
   const [app] = compose.services.app!.ports!
   assert.match(app!, /:3000$/, 'the container port Prometheus scrapes (app:3000)')
   const published = hostPort(app!)

@@ -14,6 +14,8 @@ export const asyncMode: ModeDefinition = {
   allowsCrashInjection: false,
   allowsBlockingDriver: false,
   warmsOwnWorkers: false,
+  sharesMemory: true,
+  workerMemoryBytes: 0,
   mainThread: true,
   singleTask: true,
   concurrencyLimit: (config) => ({ max: config.MAX_CONCURRENCY, variable: 'MAX_CONCURRENCY' }),

@@ -24,6 +24,8 @@ export interface ExecutionPlan {
    * begins (workers ready), `ended` when the last outcome is in (before the join). Called again, the last call wins.
    */
   window?: { started: () => void, ended: () => void }
+  /** largest V8 heap of a thread or child process the mode starts (WORKER_MAX_HEAP_MB): passing it kills that worker only */
+  workerHeapMb: number
   /** main-thread modes give the event loop a turn once this long has passed since the last one */
   yieldEveryMs: number
   /**

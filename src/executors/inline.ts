@@ -13,6 +13,8 @@ export const inlineMode: ModeDefinition = {
   allowsCrashInjection: false,
   allowsBlockingDriver: false,
   warmsOwnWorkers: false,
+  sharesMemory: true,
+  workerMemoryBytes: 0,
   mainThread: true,
   singleTask: true,
   concurrencyLimit: () => ({ max: 1, variable: 'inline runs one task at a time' }),

@@ -37,6 +37,10 @@ export interface ModeDefinition {
    * nothing the measured run uses; other modes' warm-up runs as rounds of tasks before the job (src/jobs/warm-up.ts)
    */
   warmsOwnWorkers: boolean
+  /** whether its workers share the service's memory (threads do; child processes each hold their own copy of a job's data) */
+  sharesMemory: boolean
+  /** memory each worker it starts for a job holds before any task (measured: src/jobs/memory-budget.ts); 0 if it starts none */
+  workerMemoryBytes: number
   /** whether tasks run on the service's own event loop */
   mainThread: boolean
   /** whether GET /work offers it (one task per request: a mode that starts a worker per job would start one per request) */

@@ -78,6 +78,8 @@ export const poolMode: ModeDefinition = {
   allowsCrashInjection: true,
   allowsBlockingDriver: true,
   warmsOwnWorkers: false,
+  sharesMemory: true,
+  workerMemoryBytes: 0,
   mainThread: false,
   singleTask: true,
   concurrencyLimit: (config) => ({ max: config.MAX_CONCURRENCY, variable: 'MAX_CONCURRENCY' }),

@@ -27,7 +27,9 @@ export class WorkerPool {
       minThreads: this.size,
       maxThreads: this.size,
       idleTimeout: 60_000,
-      concurrentTasksPerWorker: this.tasksPerThread
+      concurrentTasksPerWorker: this.tasksPerThread,
+      // A pool thread whose heap passes it is replaced, not the service (WORKER_MAX_HEAP_MB).
+      resourceLimits: { maxOldGenerationSizeMb: config.WORKER_MAX_HEAP_MB }
     })
     this.piscina.on('workerCreate', (worker: { id: number }) => this.#readyIds.add(worker.id))
     // Without a listener a bad worker file would take the whole process down.

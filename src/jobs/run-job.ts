@@ -28,7 +28,7 @@ export async function runJob (job: Job, deps: RunnerDeps): Promise<void> {
   let cleanupError: unknown
   try {
     if (spec.startDelayMs > 0) await sleep(spec.startDelayMs, undefined, { signal: job.signal }).catch(() => {})
-    if (!job.signal.aborted) prepared = await workloads[spec.workload].prepare?.(spec.params, job.id)
+    if (!job.signal.aborted) prepared = await workloads[spec.workload].prepare?.(spec.params, { jobId: job.id, seed: spec.seed })
     const warmup = job.signal.aborted ? null : await warmUp(job, deps, prepared?.shared)
     measured = await measureExecution(job, deps, prepared?.shared, warmup)
   } catch (error) {

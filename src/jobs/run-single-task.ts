@@ -25,7 +25,7 @@ export async function runSingleTask (deps: RunnerDeps, spec: JobSpec, options: S
   if (!release) throw withRetryAfter(new WorkBusy(deps.admission.tasks.inFlight), 1)
   let prepared: PreparedJob | undefined
   try {
-    prepared = await workloads[spec.workload].prepare?.(spec.params, options.id)
+    prepared = await workloads[spec.workload].prepare?.(spec.params, { jobId: options.id, seed: spec.seed })
     const context = jobContextOf(options.id, spec, prepared?.shared, deps, options.indexOffset)
     const observe = deps.observeTasks?.({ mode: spec.mode, workload: spec.workload, source: options.source })
     const outcomes: TaskOutcome[] = []

@@ -3,6 +3,7 @@ import type { Config } from '../config.js'
 import { InvalidField, SchemaViolation } from '../errors.js'
 import type { ModeDefinition } from '../executors/mode-definition.js'
 import type { ModeRegistry } from '../executors/registry.js'
+import { memoryProblem } from './memory-budget.js'
 import { createAjv } from '../plugins/schema-validators.js'
 import { describeSchemaErrors, type SchemaError } from '../validation-message.js'
 import { WORKLOAD_NAMES, workloads, type WorkloadName } from '../workloads/index.js'
@@ -97,7 +98,9 @@ export class SpecService {
       }
       if (spec.crashAtTask >= spec.tasks) return `${at}/crashAtTask must be < tasks (${spec.tasks})`
     }
-    return workloads[spec.workload].checkParams?.(spec.params, paramsAt, { config: this.config, concurrency: spec.concurrency, singleRequest, mode })
+    const workload = workloads[spec.workload]
+    return workload.checkParams?.(spec.params, paramsAt, { config: this.config, concurrency: spec.concurrency, singleRequest, mode }) ??
+      memoryProblem(this.config, mode, workload, spec.params, at, paramsAt, spec.concurrency)
   }
 
   #modesWhere (test: (mode: ModeDefinition) => boolean, lastJoin = ' and '): string {

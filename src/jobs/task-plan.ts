@@ -29,6 +29,7 @@ export function executionPlanOf (spec: JobSpec, job: JobContext, config: Config,
     maxBatch: config.MAX_BATCH,
     signal,
     yieldEveryMs: config.INLINE_YIELD_MS,
+    workerHeapMb: config.WORKER_MAX_HEAP_MB,
     onOutcomes,
     awaitWarmWorkers
   }

@@ -2,20 +2,21 @@ import { mkdtemp, open, readdir, readFile, rm, unlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FileParams } from './params/file.js'
-import { seededBytes, taskHeader } from './seeded-bytes.js'
-import type { PreparedJob, TaskContext, TaskResult } from './workload.js'
+import type { MemoryContext, MemoryEstimate } from '../jobs/memory-budget.js'
+import { seededCopies, seededData, seededShared, taskHeader, type SeededShared } from './seeded-bytes.js'
+import type { PrepareContext, PreparedJob, TaskContext, TaskResult } from './workload.js'
 
 /** Prefix of every job's temp directory, so leftovers are easy to find (and tests can check there are none). */
 export const FILE_DIR_PREFIX = 'concurrency-lab-'
 
-interface FileShared { dir: string }
+interface FileShared extends SeededShared { dir: string }
 
 /** I/O: write a file of seeded data (optionally fsync), read it back, verify it byte for byte, delete it. */
 export async function fileTask (params: FileParams, context: TaskContext): Promise<TaskResult> {
   const { dir } = context.shared as FileShared
   const path = join(dir, `task-${context.index}.bin`)
   const header = taskHeader(context.seed, context.index)
-  const data = seededBytes(context.seed, params.bytes)
+  const data = seededData(context.shared, context.seed, params.bytes)
   // File I/O runs without the GIL; comparing the bytes read back is CPU work and holds it.
   const back = await context.gil.io(async () => {
     const handle = await open(path, 'w')
@@ -43,9 +44,9 @@ export async function fileTask (params: FileParams, context: TaskContext): Promi
 export const fileDirPrefix = (jobId: string, pid = process.pid): string => `${FILE_DIR_PREFIX}${pid}-${jobId.slice(0, 8)}-`
 
 /** Each job writes in its own temp directory, removed when the job ends, fails or is cancelled. */
-export async function prepareFileJob (_params: FileParams, jobId: string): Promise<PreparedJob> {
+export async function prepareFileJob (params: FileParams, { jobId, seed }: PrepareContext): Promise<PreparedJob> {
   const dir = await mkdtemp(join(tmpdir(), fileDirPrefix(jobId)))
-  const shared: FileShared = { dir }
+  const shared: FileShared = { dir, data: seededShared(seed, params.bytes) }
   return { shared, cleanup: () => rm(dir, { recursive: true, force: true, maxRetries: 3 }) }
 }
 
@@ -71,4 +72,10 @@ export async function sweepOrphanedFileDirs (dir = tmpdir()): Promise<string[]> 
   }).map((name) => join(dir, name))
   await Promise.all(orphans.map((path) => rm(path, { recursive: true, force: true, maxRetries: 3 })))
   return orphans
+}
+
+/** Its data (as hash's), plus what each task in flight reads back. */
+export function fileMemory (params: FileParams, context: MemoryContext, at: string): MemoryEstimate {
+  const copies = seededCopies(context) + context.concurrency
+  return { bytes: params.bytes * copies, formula: `${at}/bytes × (${seededCopies(context)} data + ${context.concurrency} read back in flight)` }
 }

@@ -1,7 +1,8 @@
 import { checkDbParams, dbParamsSchema } from './params/db.js'
 import { prepareDbJob } from './db.js'
 import { checkFileParams, fileParamsSchema } from './params/file.js'
-import { prepareFileJob, sweepOrphanedFileDirs } from './file.js'
+import { fileMemory, prepareFileJob, sweepOrphanedFileDirs } from './file.js'
+import { hashMemory, prepareHashJob } from './hash.js'
 import { checkHashParams, hashParamsSchema } from './params/hash.js'
 import { netParamsSchema } from './params/net.js'
 import { WORKLOAD_NAMES, taskFunctions, type WorkloadName } from './tasks.js'
@@ -18,6 +19,8 @@ export const workloads: Record<WorkloadName, Workload> = {
     summary: 'CPU-bound: chained hashing of seeded data; returns the final digest',
     paramsSchema: hashParamsSchema,
     checkParams: checkHashParams,
+    prepare: prepareHashJob,
+    memoryBytes: hashMemory,
     task: taskFunctions.hash
   },
   db: {
@@ -37,6 +40,7 @@ export const workloads: Record<WorkloadName, Workload> = {
     paramsSchema: fileParamsSchema,
     checkParams: checkFileParams,
     prepare: prepareFileJob,
+    memoryBytes: fileMemory,
     sweep: sweepOrphanedFileDirs,
     task: taskFunctions.file
   }

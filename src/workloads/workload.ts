@@ -1,5 +1,6 @@
 import type { TSchema } from 'typebox'
 import type { Config } from '../config.js'
+import type { MemoryContext, MemoryEstimate } from '../jobs/memory-budget.js'
 import type { GilLike } from '../sync/gil.js'
 
 /** What a task function sees besides its params. Everything here can cross a thread boundary. */
@@ -25,6 +26,14 @@ export interface TaskResult {
   value: string | number
   /** time the task waited for a shared resource (a db connection) before it could run, in ms */
   waitMs?: number
+}
+
+/** Which job a workload's prepare makes resources for. */
+export interface PrepareContext {
+  /** names its resources (a temp dir) */
+  jobId: string
+  /** the job's seed: the seeded data is made from it */
+  seed: number
 }
 
 /** Per-job resources a workload needs (a temp dir, a connection pool) and how to remove them. */
@@ -56,7 +65,9 @@ export interface Workload<P = any> {
   /** rules across fields that a schema cannot say; returns a message naming the fields (under `at`, e.g.
    * 'body/params') and the limit, or undefined */
   checkParams?: (params: P, at: string, context: ParamsCheckContext) => string | undefined
-  prepare?: (params: P, jobId: string) => Promise<PreparedJob>
+  prepare?: (params: P, job: PrepareContext) => Promise<PreparedJob>
+  /** the memory its data takes for a job (memory-budget.ts adds the workers'): checked against MAX_JOB_MEMORY_BYTES */
+  memoryBytes?: (params: P, context: MemoryContext, paramsAt: string) => MemoryEstimate
   /** at start-up: removes what `prepare` made for services that are gone (they could not clean up); the paths removed */
   sweep?: () => Promise<string[]>
   task: TaskFunction<P>

@@ -21,6 +21,8 @@ export const lanesMode: ModeDefinition = {
   allowsCrashInjection: false,
   allowsBlockingDriver: true,
   warmsOwnWorkers: false,
+  sharesMemory: true,
+  workerMemoryBytes: 0,
   mainThread: true,
   singleTask: true,
   concurrencyLimit: () => ({ max: LANES_LIMIT, variable: 'the test mode lanes has at most 3' }),
