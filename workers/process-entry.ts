@@ -12,6 +12,10 @@ import type { ChildToMain, CpuTimes, JobContext, MainToChild } from '../src/exec
 import { OutcomeBuffer } from '../src/executors/outcome-buffer.js'
 import { crashIfAsked, runTask } from '../src/executors/run-task.js'
 import { warmInPlace } from '../src/executors/warm-in-place.js'
+import { watchParent } from '../src/threads/parent-watch.js'
+
+// First: a child whose parent is gone leaves even while it computes (its event loop would notice only afterwards).
+watchParent()
 
 const label = `pid ${process.pid}`
 let job: JobContext | undefined

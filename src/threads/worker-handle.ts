@@ -1,4 +1,4 @@
-import { fork, type ForkOptions } from 'node:child_process'
+import { fork, type ChildProcess, type ForkOptions } from 'node:child_process'
 import type { Worker, WorkerOptions } from 'node:worker_threads'
 import { spawnThread } from './worker-files.js'
 
@@ -41,9 +41,30 @@ export function threadHandle<Out> (file: URL, options: WorkerOptions): WorkerHan
   }
 }
 
-/** A child process forked on `entry`, with an IPC channel; labelled `pid <pid>`. */
+/** Children that have not exited: killed when this process exits (a forced process.exit() too), so none outlives it. */
+const liveChildren = new Set<ChildProcess>()
+let exitHookInstalled = false
+function killChildrenAtExit (): void {
+  if (exitHookInstalled) return
+  exitHookInstalled = true
+  process.once('exit', () => { for (const child of liveChildren) child.kill('SIGKILL') })
+}
+
+/**
+ * A child process forked on `entry`, with an IPC channel; labelled `pid <pid>`. Only the parent decides when a
+ * child ends:
+ * - in a process group of its own (`detached`), so a Ctrl-C, which the terminal sends to the service's group,
+ *   reaches the service alone; the service then ends its jobs as its shutdown says (a non-daemon job may finish)
+ *   and kills the children (kill(), or at its exit);
+ * - a child whose parent is gone without killing it (SIGKILL, a crash) leaves by itself: see parent-watch.ts.
+ * Detached does not mean unref'd: the parent still holds the child's IPC channel and waits for its exit.
+ */
 export function processHandle<Out> (entry: string, options: ForkOptions): WorkerHandle<Out> {
-  const child = fork(entry, [], options)
+  const child = fork(entry, [], { ...options, detached: process.platform !== 'win32' })
+  killChildrenAtExit()
+  liveChildren.add(child)
+  child.once('exit', () => liveChildren.delete(child))
+  child.on('error', () => { if (child.pid === undefined) liveChildren.delete(child) })
   let gone: ((gone: Gone) => void) | undefined
   let reported = false
   const report = (value: Gone) => {
