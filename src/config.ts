@@ -78,7 +78,7 @@ export const ConfigSchema = Type.Object({
   RATE_LIMIT_WORK_MAX: limit(0, 0, 1_000_000_000, 'GET /work and /sim requests per client address per RATE_LIMIT_WINDOW_MS (0, the default: unlimited, they are what a load test aims at; MAX_WORK_IN_FLIGHT bounds them)'),
   RATE_LIMIT_WINDOW_MS: limit(60_000, 1000, 86_400_000, 'the window of RATE_LIMIT_MAX and RATE_LIMIT_WORK_MAX'),
   WORKER_MAX_HEAP_MB: limit(1024, 16, 65_536, 'largest V8 heap (old generation) of a job\'s thread, a pool thread or a child process (resourceLimits, --max-old-space-size): one that passes it ends as a worker death, not the service\'s'),
-  MAX_JOB_MEMORY_BYTES: limit(2 * 1024 * MiB, MiB, 2 ** 50, 'memory one job may hold, estimated at submit: its data (hash and file bytes: one shared copy, plus one per child process; file reads back bytes per task in flight) plus the workers it starts (threads 12 MiB, processes 60 MiB each); beyond it 400'),
+  MAX_JOB_MEMORY_BYTES: limit(2 * 1024 * MiB, MiB, 2 ** 50, 'memory one job may hold, estimated at submit: its data (hash and file bytes: one shared copy, plus one per child process; file reads back bytes per task in flight) plus the workers it starts (threads 12 MiB, processes 64 MiB each); beyond it 400'),
   MAX_WORK_IN_FLIGHT: limit(256, 1, 1_000_000, 'single tasks in flight at once: GET /work requests and timer fires; beyond it GET /work answers 503 WORK_BUSY with Retry-After (a timer fire fails with that message)'),
   MAX_STORED_JOBS: limit(200, 1, 100_000, 'finished jobs kept for GET /jobs'),
   MAX_JOB_ERRORS: limit(20, 0, 10_000, 'task errors kept in a report (the count is always exact)'),

@@ -10,11 +10,11 @@ const MiB = 1024 * 1024
 test('a job whose data and workers would pass MAX_JOB_MEMORY_BYTES is a 400 naming the fields and the estimate', async (t) => {
   const app = await buildTestApp(t, { MAX_JOB_MEMORY_BYTES: 100 * MiB })
   const post = async (spec: Record<string, unknown>) => app.inject({ method: 'POST', url: '/jobs', payload: { workload: 'hash', tasks: 1, ...spec } })
-  // Processes: one shared copy + one per child, and 60 MiB per child: 16 × 3 + 2 × 60 = 168 MiB.
+  // Processes: one shared copy + one per child, and 64 MiB per child: 16 × 3 + 2 × 64 = 176 MiB.
   const processes = await post({ mode: 'processes', concurrency: 2, params: { bytes: 16 * MiB, rounds: 1 } })
   assert.equal(processes.statusCode, 400)
   assert.equal(processes.json().code, 'INVALID_FIELD')
-  assert.equal(processes.json().message, 'body: this job would hold about 168 MiB (body/params/bytes × 3 copies (one shared, one per process) = 48 MiB, plus 2 processes × 60 MiB = 120 MiB), over MAX_JOB_MEMORY_BYTES (100 MiB); lower body/params/bytes or body/concurrency, or use threads or the pool, whose workers share one copy')
+  assert.equal(processes.json().message, 'body: this job would hold about 176 MiB (body/params/bytes × 3 copies (one shared, one per process) = 48 MiB, plus 2 processes × 64 MiB = 128 MiB), over MAX_JOB_MEMORY_BYTES (100 MiB); lower body/params/bytes or body/concurrency, or use threads or the pool, whose workers share one copy')
   // The same data in threads is one copy: 16 + 4 × 12 = 64 MiB fits.
   const threads = await post({ mode: 'threads', concurrency: 4, params: { bytes: 16 * MiB, rounds: 1 } })
   assert.equal(threads.statusCode, 202, threads.body)

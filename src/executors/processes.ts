@@ -240,8 +240,8 @@ export const processesMode: ModeDefinition = {
   allowsBlockingDriver: true,
   warmsOwnWorkers: true,
   sharesMemory: false,
-  // A bare child process is 41.5 MiB of RSS (measured on the 2-core VM); the entry's code and first tasks, more.
-  workerMemoryBytes: 60 * 1024 * 1024,
+  // A child with its parent-watch thread is ≈ 55 MiB of RSS (measured on the 2-core VM); its first tasks add more.
+  workerMemoryBytes: 64 * 1024 * 1024,
   mainThread: false,
   singleTask: false,
   concurrencyLimit: (config) => ({ max: config.MAX_PROCESSES, variable: 'MAX_PROCESSES' }),
