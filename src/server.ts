@@ -32,7 +32,7 @@ async function main (): Promise<void> {
     const now = performance.now()
     if (interruptedAt === undefined) {
       interruptedAt = now
-      void grace.close()
+      grace.close()
     } else if (now - interruptedAt > DUPLICATE_SIGNAL_MS) {
       app.log.error('second SIGINT, exiting at once')
       process.exit(1)
