@@ -49,7 +49,16 @@ const workRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { mode, seed, ...params } = request.query as { mode: string, seed: number } & Record<string, unknown>
       const started = performance.now()
       const spec = specs.normalize({ workload: name, mode, tasks: 1, concurrency: 1, params, seed }, FROM_QUERY)
-      const outcome = await runSingleTask(runner, spec, { id: `work-${request.id}`, source: 'work' })
+      // A client that goes away takes its task with it: dropped from piscina's queue, or stopped (as a job's cancel).
+      const gone = new AbortController()
+      const onClose = () => { if (!reply.raw.writableEnded) gone.abort() }
+      reply.raw.on('close', onClose)
+      let outcome
+      try {
+        outcome = await runSingleTask(runner, spec, { id: `work-${request.id}`, source: 'work', signal: gone.signal })
+      } finally {
+        reply.raw.off('close', onClose)
+      }
       const body = { workload: name, mode, ...outcome, totalMs: performance.now() - started }
       return reply.code(outcome.ok ? 200 : 502).send(body)
     })

@@ -35,6 +35,8 @@ export const LabStopped = createError<[string]>('LAB_STOPPED', '%s was stopped: 
 export const CoresBusy = createError<[string, string]>('CORES_BUSY', 'the cores are busy with %s (MAX_RUNNING_JOBS measured runs at a time: jobs and lab runs, so one does not disturb the numbers of another); %s', 429)
 export const UnderPressure = createError<[string, string, string]>('UNDER_PRESSURE', 'the service is under pressure: %s is %s, over its limit (%s); it takes no new work until it recovers — reads, cancels and probes still answer', 503)
 export const RateLimited = createError<[number, number, string]>('RATE_LIMITED', 'more than %d such requests from this client in %d ms (%s); retry after Retry-After seconds', 429)
+/** Nginx's 499: nobody receives it (the client has gone); it keeps the log from calling a disconnect a failure. */
+export const ClientGone = createError('CLIENT_GONE', 'the client closed the connection before its task ran; the task was dropped', 499)
 export const WorkBusy = createError<[number]>('WORK_BUSY', '%d single tasks are in flight (MAX_WORK_IN_FLIGHT: GET /work requests and timer fires); retry shortly', 503)
 export const LabBusy = createError<[string]>('LAB_BUSY', "a %s run is already in progress (one at a time, so runs do not disturb each other's numbers); retry when it has answered", 429)
 export const TimerNotFound = createError<[string, number]>('TIMER_NOT_FOUND', "no timer with id '%s' (finished timers are kept up to %d, MAX_TIMERS)", 404)

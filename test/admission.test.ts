@@ -72,3 +72,16 @@ test('GET /work over MAX_WORK_IN_FLIGHT is 503 WORK_BUSY with Retry-After; a tim
   assert.match(fired.lastResult.error, /MAX_WORK_IN_FLIGHT/)
   await Promise.all(held)
 })
+
+test('a GET /work client that disconnects takes its task with it: dropped from the pool queue, its slot freed', async (t) => {
+  const { app, url } = await listenTestApp(t, { POOL_SIZE: 1 })
+  const running = fetch(`${url}/work/db?mode=pool&latencyMs=600`)
+  await waitFor(() => app.lab.admission.tasks.inFlight === 1, 5000, 'the first task to run')
+  const client = new AbortController()
+  const queued = fetch(`${url}/work/db?mode=pool&latencyMs=600`, { signal: client.signal }).catch((error: Error) => error.name)
+  await waitFor(() => app.lab.pool.queueSize === 1, 5000, 'the second to queue behind it')
+  client.abort()
+  assert.equal(await queued, 'AbortError')
+  await waitFor(() => app.lab.pool.queueSize === 0 && app.lab.admission.tasks.inFlight === 1, 2000, 'the queued task dropped and its slot freed')
+  assert.equal((await running).status, 200, 'the task of the client that stayed is answered')
+})

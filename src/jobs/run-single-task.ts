@@ -1,5 +1,5 @@
 import type { TaskOutcome } from '../executors/messages.js'
-import { WorkBusy, withRetryAfter } from '../errors.js'
+import { ClientGone, WorkBusy, withRetryAfter } from '../errors.js'
 import { workloads } from '../workloads/index.js'
 import type { PreparedJob } from '../workloads/workload.js'
 import type { RunnerDeps, TaskSource } from './runner-deps.js'
@@ -12,6 +12,8 @@ export interface SingleTaskOptions {
   source: TaskSource
   /** the task's number in a longer series (a timer's fire − 1), so its seeded data differs from fire to fire */
   indexOffset?: number
+  /** aborted when whoever asked for the task is gone (GET /work's client disconnected): it is dropped or stopped */
+  signal?: AbortSignal
 }
 
 /**
@@ -29,7 +31,7 @@ export async function runSingleTask (deps: RunnerDeps, spec: JobSpec, options: S
     const context = jobContextOf(options.id, spec, prepared?.shared, deps, options.indexOffset)
     const observe = deps.observeTasks?.({ mode: spec.mode, workload: spec.workload, source: options.source })
     const outcomes: TaskOutcome[] = []
-    const plan = executionPlanOf(spec, context, deps.config, new AbortController().signal, (arrived) => {
+    const plan = executionPlanOf(spec, context, deps.config, options.signal ?? new AbortController().signal, (arrived) => {
       outcomes.push(...arrived)
       observe?.(arrived)
     }, false)
@@ -37,6 +39,7 @@ export async function runSingleTask (deps: RunnerDeps, spec: JobSpec, options: S
     if (result.childCpu) deps.observeChildCpu?.(result.childCpu)
     deps.warmed.add(`${spec.mode}/${spec.workload}`)
     const [outcome] = outcomes
+    if (!outcome && options.signal?.aborted) throw new ClientGone()
     if (!outcome) throw new Error(result.fatalError ?? `mode ${spec.mode} answered no outcome for the task`)
     return outcome
   } finally {
