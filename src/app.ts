@@ -19,7 +19,7 @@ import { SpecService } from './jobs/spec-service.js'
 import { ServiceMetrics } from './metrics/service-metrics.js'
 import { httpMetrics } from './metrics/http-metrics.js'
 import { access } from './plugins/auth.js'
-import { clientErrorAnswers, guardConnections, nodeServerOptions, requestIds } from './plugins/client-errors.js'
+import { answerFrameworkError, clientErrorAnswers, guardConnections, nodeServerOptions, requestIds, requireHost } from './plugins/client-errors.js'
 import { errorHandler } from './plugins/error-handler.js'
 import { loadShedding } from './plugins/load-shedding.js'
 import { ErrorSchema } from './plugins/error-schema.js'
@@ -102,10 +102,12 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
     keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
     http: nodeServerOptions(config),
     clientErrorHandler: clientErrorAnswers(config),
+    frameworkErrors: answerFrameworkError,
     // Reject unknown properties instead of silently dropping them (Fastify's default removes them).
     schemaErrorFormatter: (errors, dataVar) => new Error(describeSchemaErrors(errors, dataVar))
   }).withTypeProvider<TypeBoxTypeProvider>()
   guardConnections(app.server, config, app.log)
+  app.addHook('onRequest', requireHost)
 
   // JSON only: Fastify would otherwise parse text/plain bodies and fail them with a confusing schema error.
   app.removeContentTypeParser('text/plain')

@@ -69,7 +69,7 @@ export const ConfigSchema = Type.Object({
   MAX_START_DELAY_MS: limit(60_000, 0, 86_400_000, 'largest startDelayMs of a job'),
   MAX_RUNNING_JOBS: limit(1, 1, 64, 'measured runs at the same time: jobs and lab runs (race, deadlock, producer/consumer) share these slots (1 keeps measurements apart); a lab run while none is free answers 429 CORES_BUSY'),
   MAX_QUEUED_JOBS: limit(32, 0, 100_000, 'jobs waiting to run; beyond it POST /jobs answers 429'),
-  PRESSURE_MAX_EVENT_LOOP_DELAY_MS: limit(5000, 0, 3_600_000, 'while the event loop\'s mean delay over a sample is above this, requests that add load answer 503 UNDER_PRESSURE (0: not checked); a sample the loop was blocked for throughout counts as over it'),
+  PRESSURE_MAX_EVENT_LOOP_DELAY_MS: limit(5000, 0, 3_600_000, 'while the event loop\'s mean delay over a sample is above this, requests that add load answer 503 UNDER_PRESSURE (0: not checked); a sample with no reading at all (the loop was blocked throughout: the service starting, an inline task of seconds) does not count'),
   PRESSURE_MAX_HEAP_PERCENT: limit(90, 0, 100, 'while the heap in use is above this share of V8\'s heap limit, requests that add load answer 503 UNDER_PRESSURE (0: not checked)'),
   PRESSURE_MAX_RSS_BYTES: limit(0, 0, 2 ** 50, 'while the resident memory (threads included) is above this, requests that add load answer 503 UNDER_PRESSURE (0: not checked; compose sets it below its memory limit)'),
   PRESSURE_SAMPLE_INTERVAL_MS: limit(1000, 100, 60_000, 'how often the pressure figures are sampled (at least 100: a shorter sample may hold no event-loop reading at all)'),

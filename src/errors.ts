@@ -21,6 +21,10 @@ export const UnsupportedMediaType = createError<[string]>('UNSUPPORTED_MEDIA_TYP
 export const HeadersTooLarge = createError<[number]>('HEADERS_TOO_LARGE', 'the request line and headers are larger than %d bytes (MAX_HEADER_BYTES); send a shorter URL or query string, or fewer headers', 431)
 export const RequestTimeout = createError<[number]>('REQUEST_TIMEOUT', 'the request (line, headers and body) was not received within %d ms (REQUEST_TIMEOUT_MS); the connection is closed', 408)
 export const ChunkExtensionsTooLarge = createError('CHUNK_EXTENSIONS_TOO_LARGE', 'the chunk extensions of the chunked body are larger than Node accepts (16 KiB)', 413)
+export const MissingHost = createError('MISSING_HOST', 'headers/host is required in an HTTP/1.1 request (RFC 9112); send a Host header', 400)
+export const ExpectationFailed = createError<[string]>('EXPECTATION_FAILED', "headers/expect '%s' cannot be met: only 100-continue is", 417)
+export const BadUrl = createError<[string]>('BAD_URL', "params: the path '%s' does not percent-decode (a % must be followed by two hex digits of valid UTF-8)", 400)
+export const PathParamTooLong = createError<[string]>('PATH_PARAM_TOO_LONG', "params: a path parameter of '%s' is longer than 100 characters", 414)
 export const BadHttpRequest = createError<[string, string]>('BAD_HTTP_REQUEST', 'the request is not valid HTTP/1.1: %s (%s)', 400)
 
 /** An error a client should retry later carries how long to wait; the error handler sends it as Retry-After. */

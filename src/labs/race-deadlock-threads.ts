@@ -97,7 +97,7 @@ export class LabThreadGroup<Result> {
   /** Terminates the given threads (default: all) and resolves once they have exited. */
   terminate (slots: readonly number[] = this.#members.map((member) => member.slot)): Promise<void> {
     const members = slots.map((slot) => this.#members[slot]).filter((member) => member !== undefined)
-    for (const member of members) if (!member.gone) member.handle.kill()
+    for (const member of members) this.#group.stop(member)
     return this.#until(() => members.every((member) => member.gone))
   }
 }

@@ -1,8 +1,8 @@
 import { STATUS_CODES, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
-import { BadHttpRequest, ChunkExtensionsTooLarge, HeadersTooLarge, RequestTimeout } from '../errors.js'
+import { BadHttpRequest, BadUrl, ChunkExtensionsTooLarge, ExpectationFailed, HeadersTooLarge, MissingHost, PathParamTooLong, RequestTimeout } from '../errors.js'
 import { errorBody } from './error-handler.js'
 
 /*
@@ -62,7 +62,7 @@ function answerTo (error: ClientError, limits: ClientErrorLimits): FastifyError 
     case 'HPE_HEADER_OVERFLOW': return new HeadersTooLarge(limits.MAX_HEADER_BYTES)
     case 'HPE_CHUNK_EXTENSIONS_OVERFLOW': return new ChunkExtensionsTooLarge()
     case 'ERR_HTTP_REQUEST_TIMEOUT': return new RequestTimeout(limits.REQUEST_TIMEOUT_MS)
-    case 'HPE_PAUSED_H2_UPGRADE': return new BadHttpRequest('HTTP/2 with prior knowledge is not served, only HTTP/1.1', error.code)
+    case 'HPE_PAUSED_H2_UPGRADE': return new BadHttpRequest("HTTP/2 with prior knowledge is not served, only HTTP/1.1, in the request line 'PRI * HTTP/2.0'", error.code)
     default: return new BadHttpRequest(`${error.reason ?? error.message}${lineAtFault(error)}`, error.code ?? 'unknown')
   }
 }
@@ -94,6 +94,8 @@ export function clientErrorAnswers (limits: ClientErrorLimits) {
 export function nodeServerOptions (limits: ClientErrorLimits): ServerOptions {
   return {
     maxHeaderSize: limits.MAX_HEADER_BYTES,
+    // Node would answer a missing Host with a bare 400 before any handler; requireHost (below) answers it instead.
+    requireHostHeader: false,
     // One limit for the whole request: Node's own headersTimeout (60 s) would otherwise apply to the head alone.
     requestTimeout: limits.REQUEST_TIMEOUT_MS,
     headersTimeout: limits.REQUEST_TIMEOUT_MS,
@@ -114,6 +116,7 @@ type ConnectionLimits = Pick<Config, 'MAX_CONNECTIONS' | 'CONNECTION_TIMEOUT_MS'
  */
 export function guardConnections (server: Server, limits: ConnectionLimits, log: FastifyBaseLogger): void {
   server.maxConnections = limits.MAX_CONNECTIONS
+  server.on('checkExpectation', answerUnmetExpectation)
   let refused = 0
   let warnedAt = -Infinity
   server.on('drop', () => {
@@ -129,4 +132,31 @@ export function guardConnections (server: Server, limits: ConnectionLimits, log:
     if (inFlight && !inFlight.headersSent) return // the answer is still being worked out; any later write re-arms the timer
     socket.destroy()
   })
+}
+
+/**
+ * HTTP/1.1 requires a Host header (RFC 9112 §3.2). Node checks it before Fastify sees the request and answers a
+ * bare 400, so the check is made here instead, as an onRequest hook, with the service's error shape.
+ */
+export function requireHost (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void {
+  if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) done(new MissingHost())
+  else done()
+}
+
+/** An Expect header other than 100-continue: Node would answer a bare 417 (no 'checkExpectation' listener). */
+export function answerUnmetExpectation (request: IncomingMessage, response: ServerResponse): void {
+  const error = new ExpectationFailed(String(request.headers.expect ?? '').slice(0, 60).replace(/[^\x20-\x7e]/g, '?'))
+  const body = JSON.stringify(errorBody(417, error.code, error.message))
+  response.writeHead(417, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body)
+}
+
+/**
+ * Fastify's own answers before routing (frameworkErrors): a path that does not percent-decode, or a path parameter
+ * past maxParamLength. The service's error shape, naming the path.
+ */
+export function answerFrameworkError (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const answer = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+    ? new PathParamTooLong(request.url.split('?')[0]!.slice(0, 60))
+    : new BadUrl(request.url.split('?')[0]!.slice(0, 60))
+  reply.code(answer.statusCode ?? 400).send(errorBody(answer.statusCode ?? 400, answer.code, answer.message))
 }

@@ -42,6 +42,9 @@ export const loadShedding = fp(async function loadShedding (app: FastifyInstance
     sampleInterval: config.PRESSURE_SAMPLE_INTERVAL_MS,
     pressureHandler: async (request, _reply, type, value) => {
       if (!addsLoad(request)) return
+      // under-pressure reads a sample with no event-loop reading at all as an infinite delay: the loop was blocked
+      // throughout (the service starting, an inline task of seconds). It is free now, since it runs this request.
+      if (type === underPressure.TYPE_EVENT_LOOP_DELAY && !Number.isFinite(value)) return
       const names = PRESSURE_NAMES[type] ?? { what: type, variable: 'the service', unit: '' }
       const shown = typeof value === 'number' && Number.isFinite(value) ? `${Math.round(value)} ${names.unit}` : 'over its limit'
       throw withRetryAfter(new UnderPressure(names.what, shown, names.variable), config.PRESSURE_RETRY_AFTER_S)

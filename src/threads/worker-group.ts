@@ -17,7 +17,12 @@ export interface Member<Out> {
   readonly handle: WorkerHandle<Out>
   ready: boolean
   gone: boolean
+  /** stopped before it was ready: it is killed as soon as it is (see WorkerGroup.stop) */
+  stopWhenReady?: boolean
 }
+
+/** The longest a member stopped before it was ready is given to finish loading before it is killed all the same. */
+const UNREADY_STOP_MS = 1000
 
 export interface WorkerGroupHooks<Out> {
   /** whether a message is a member's "I am ready" (it is not passed on to onMessage) */
@@ -69,16 +74,37 @@ export class WorkerGroup<Out> {
       for (let slot = 0; slot < count && go(); slot++) this.#add(slot, spawn(slot))
     } catch (error) {
       this.spawnFailure = error instanceof Error ? error : new Error(String(error))
-      this.kill()
+      this.kill(true)
     }
     this.#spawning = false
     this.#check()
   }
 
-  /** Stops every live member at once; the group's end comes through onGone / onAllGone as usual. */
-  kill (): void {
+  /**
+   * Stops every live member (see stop; `atOnce` kills those not ready yet too, as when the group could not be
+   * started); the group's end comes through onGone / onAllGone as usual.
+   */
+  kill (atOnce = false): void {
     this.#killed = true
-    for (const member of this.live) member.handle.kill()
+    for (const member of this.live) {
+      if (atOnce) member.handle.kill()
+      else this.stop(member)
+    }
+  }
+
+  /**
+   * Stops one member: at once if it is ready, else as soon as it is, or after UNREADY_STOP_MS at the latest. Node 20
+   * leaves open the files of the modules a worker thread was still loading when it was terminated (fds that never
+   * close: a cancel just after submit leaked a few each time); a ready worker has loaded them all.
+   */
+  stop (member: Member<Out>): void {
+    if (member.gone) return
+    if (member.ready) {
+      member.handle.kill()
+      return
+    }
+    member.stopWhenReady = true
+    setTimeout(() => { if (!member.gone) member.handle.kill() }, UNREADY_STOP_MS).unref()
   }
 
   #add (slot: number, handle: WorkerHandle<Out>): void {
@@ -89,6 +115,10 @@ export class WorkerGroup<Out> {
       if (member.gone) return
       if (this.#hooks.isReady(message)) {
         member.ready = true
+        if (member.stopWhenReady) {
+          member.handle.kill()
+          return
+        }
         this.#hooks.onReady?.(member, message)
         this.#check()
       } else {
