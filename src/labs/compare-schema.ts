@@ -106,6 +106,49 @@ export const SkippedRunSchema = Type.Object({
 })
 export type SkippedRun = Static<typeof SkippedRunSchema>
 
+const ScalingOver = StringEnum(['workers', 'concurrency'] as const, {
+  description: 'what N counts: the rows\' workers, or their concurrency (tasks in flight) for a mode whose workers are the same at every level (one thread: async)'
+})
+
+export const ScalingFitSchema = Type.Object({
+  mode: Type.String({ description: 'one of the modes GET / lists' }),
+  fitted: Type.Literal(true),
+  over: ScalingOver,
+  levels: Type.Integer({ description: 'distinct N among the points (at least 3)' }),
+  points: Type.Array(Type.Object({
+    n: Type.Number({ description: 'N: the row\'s workers or concurrency, as `over` says' }),
+    concurrency: Type.Integer(),
+    tasksPerSec: Type.Number({ description: 'X(N) measured: the row\'s tasksPerSec' }),
+    predicted: Type.Number({ description: 'X(N) of the fitted law' })
+  }), { description: 'the mode\'s runs that succeeded, one point each (two runs on the same workers are two points at one N)' }),
+  lambda: Type.Number({ description: 'λ, tasks/s of one N as the law sees it (X(1) of the curve)' }),
+  sigma: Type.Number({ description: 'σ, contention, 0…1: the share that queues for something shared; alone it levels throughput off at λ/σ' }),
+  kappa: Type.Number({ description: 'κ, coherency, ≥ 0: the cost of keeping every pair in step; it makes throughput fall past the peak' }),
+  peak: StringEnum(['within', 'beyond', 'none'] as const, {
+    description: 'where N* = √((1−σ)/κ) lies: within the levels measured, beyond them (an extrapolation, up to 10× the largest), or none: κ ≈ 0 or N* past that, no peak within reach'
+  }),
+  peakN: Nullable(Type.Number({ description: 'N*, at least 1; null when peak is none' })),
+  peakTasksPerSec: Nullable(Type.Number({ description: 'X(N*); null when peak is none' })),
+  rmse: Type.Number({ description: 'root mean square of tasksPerSec − predicted over the points, tasks/s' }),
+  relativeRmse: Type.Number({ description: 'rmse ÷ the mean tasksPerSec of the points' }),
+  r2: Nullable(Type.Number({ description: '1 − SSres ÷ SStot; null when every point has the same tasksPerSec' })),
+  reading: Type.String({ description: 'the fit in one sentence: the peak, or the ceiling, or linear' }),
+  warnings: Type.Array(Type.String(), { description: 'why the fit may say less than it seems: as many levels as unknowns, an extrapolated peak, a bound reached, runs left out' })
+})
+export type ScalingFit = Static<typeof ScalingFitSchema>
+
+export const ScalingNotFittedSchema = Type.Object({
+  mode: Type.String({ description: 'one of the modes GET / lists' }),
+  fitted: Type.Literal(false),
+  over: ScalingOver,
+  levels: Type.Integer({ description: 'distinct N among the runs that succeeded' }),
+  reason: Type.String({ description: 'why there is no fit (fewer than 3 levels, no run that succeeded)' })
+})
+export type ScalingNotFitted = Static<typeof ScalingNotFittedSchema>
+
+export const ScalingSchema = Type.Union([ScalingFitSchema, ScalingNotFittedSchema])
+export type Scaling = Static<typeof ScalingSchema>
+
 export const ComparisonSchema = Type.Object({
   spec: Type.Record(Type.String(), Type.Unknown(), { description: 'what every run shared, defaults filled in (batch applies to pool and processes only)' }),
   cores: Type.Integer({ description: 'os.availableParallelism(): the divisor of efficiencyPerCore' }),
@@ -117,6 +160,9 @@ export const ComparisonSchema = Type.Object({
   }),
   rows: Type.Array(CompareRowSchema, { description: 'one per run, in the order they ran, the baseline first' }),
   skipped: Type.Array(SkippedRunSchema, { description: 'combinations a job spec rejects, or that never ran' }),
+  scaling: Type.Array(ScalingSchema, {
+    description: 'per mode of the rows, the Universal Scalability Law X(N) = λN / (1 + σ(N−1) + κN(N−1)) fitted by least squares to its runs that succeeded, or why not (fewer than 3 levels)'
+  }),
   env: Nullable(MachineSchema),
   elapsedMs: Type.Number({ description: 'the whole experiment, queueing included' })
 })

@@ -1,8 +1,9 @@
-import type { CompareRow, Comparison } from './compare-schema.js'
+import type { CompareRow, Comparison, Scaling } from './compare-schema.js'
 
 /**
- * A comparison for curl (`Accept: text/plain`: an aligned table, numbers right-aligned) and for spreadsheets
- * (`Accept: text/csv`: a header row and one row per run, skipped combinations last with status `skipped`).
+ * A comparison for curl (`Accept: text/plain`: an aligned table, numbers right-aligned, the scaling-law fit under
+ * it) and for spreadsheets (`Accept: text/csv`: a header row and one row per run, skipped combinations last with
+ * status `skipped`; the fit is not in the CSV, whose every line is a run: it is in the JSON and the table).
  */
 
 type Align = 'left' | 'right'
@@ -54,10 +55,42 @@ function tableRow (row: CompareRow): string[] {
   ]
 }
 
+const SCALING_HEADER = ['mode', 'N', 'levels', 'λ tasks/s', 'σ', 'κ', 'peak N*', 'peak tasks/s', 'rmse', 'rel rmse', 'R²']
+const SCALING_ALIGN: Align[] = ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right']
+
+/** κ spans decades (1e-6 … 1): exponent form below a thousandth, so it is never printed as 0.0000. */
+const kappaCell = (kappa: number) => kappa === 0 ? '0' : kappa < 1e-3 ? kappa.toExponential(2) : kappa.toFixed(4)
+
+/** The fit per mode: a table of the fitted ones, then each one's reading and warnings, and why the others are not. */
+function scalingLines (scaling: Scaling[]): string[] {
+  if (scaling.length === 0) return []
+  const fitted = scaling.flatMap((entry) => entry.fitted ? [entry] : [])
+  const table = fitted.length === 0
+    ? []
+    : alignedTable([SCALING_HEADER, ...fitted.map((fit) => [
+      fit.mode,
+      fit.over,
+      String(fit.levels),
+      fit.lambda.toFixed(1),
+      fit.sigma.toFixed(4),
+      kappaCell(fit.kappa),
+      fit.peakN === null ? 'none' : `${fit.peakN.toFixed(1)}${fit.peak === 'beyond' ? ' (beyond)' : ''}`,
+      fixed(fit.peakTasksPerSec, 1),
+      fit.rmse.toFixed(1),
+      `${(fit.relativeRmse * 100).toFixed(1)}%`,
+      fixed(fit.r2, 3)
+    ])], SCALING_ALIGN).split('\n').map((line) => `  ${line}`)
+  const notes = scaling.flatMap((entry) => entry.fitted
+    ? [`  ${entry.mode}: ${entry.reading}`, ...entry.warnings.map((warning) => `    ${warning}`)]
+    : [`  ${entry.mode}: not fitted: ${entry.reason}`])
+  return ['', 'scaling (Universal Scalability Law X(N) = λN / (1 + σ(N−1) + κN(N−1)), least squares on tasks/s; σ contention, κ coherency, peak N* = √((1−σ)/κ))',
+    ...table, ...notes]
+}
+
 export function comparisonAsTable (comparison: Comparison): string {
   const { spec, baseline, env } = comparison
   const { workload, params, ...rest } = spec
-  const settings = Object.entries(rest).map(([key, value]) => `${key}=${String(value)}`).join(' ')
+  const settings = Object.entries(rest).map(([key, value]) => `${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`).join(' ')
   const head = alignedTable([
     ['compare', `${String(workload)}  ${settings}`],
     ['params', JSON.stringify(params)],
@@ -70,7 +103,7 @@ export function comparisonAsTable (comparison: Comparison): string {
   const warnings = comparison.rows.flatMap((row) => row.warnings.map((warning) => `  ${row.mode} at ${row.concurrency}: ${warning}`))
   const legend = `* baseline. speedup = baseline wall ÷ wall; eff = speedup ÷ workers; eff/core = speedup ÷ ${comparison.cores} cores; ` +
     'serial = Karp–Flatt (1/speedup − 1/workers) ÷ (1 − 1/workers), - for one worker; cpu = report.cpu.utilization'
-  return [head, '', table, ...(warnings.length > 0 ? ['', 'warnings', ...warnings] : []),
+  return [head, '', table, ...scalingLines(comparison.scaling), ...(warnings.length > 0 ? ['', 'warnings', ...warnings] : []),
     ...(skipped.length > 0 ? ['', 'skipped', ...skipped] : []), '', legend].join('\n') + '\n'
 }
 

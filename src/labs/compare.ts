@@ -5,6 +5,7 @@ import type { Job } from '../jobs/job.js'
 import type { JobScheduler } from '../jobs/job-scheduler.js'
 import type { JobSpec, SpecService } from '../jobs/spec-service.js'
 import { compareWarmup, type CompareBody, type CompareRow, type Comparison, type SkippedRun } from './compare-schema.js'
+import { scalingOf } from './compare-scaling.js'
 
 /**
  * The mode comparison: one workload spec run as one job per (mode, concurrency), one after another through the
@@ -13,6 +14,7 @@ import { compareWarmup, type CompareBody, type CompareRow, type Comparison, type
  *   plan:  body → baseline spec + a job spec per combination (the spec service rejects some: those are skipped)
  *   run:   submit → await job.ended() → next          (a stop signal cancels the current job and submits no more)
  *   rows:  each job's report → speedup, efficiency, Karp–Flatt serial fraction
+ *   scaling: per mode, the Universal Scalability Law fitted to its rows (compare-scaling.ts, usl-fit.ts)
  */
 
 export interface PlannedRun {
@@ -181,13 +183,15 @@ export async function runComparison (plan: ComparePlan, context: CompareContext 
   const baselineJob = finished.find(({ run }) => run.baseline)?.job
   const baselineWallMs = baselineJob?.status === 'succeeded' ? baselineJob.report?.wallMs ?? null : null
   const poolSize = context.specs.config.POOL_SIZE
+  const rows = finished.map((done) => rowOf(done, baselineWallMs, context.cores, context.specs))
   return {
     spec: plan.shared,
     cores: context.cores,
     poolSize,
     baseline: { wallMs: baselineJob?.report?.wallMs ?? null, status: baselineJob?.status ?? null, jobId: baselineJob?.id ?? null },
-    rows: finished.map((done) => rowOf(done, baselineWallMs, context.cores, context.specs)),
+    rows,
     skipped: [...plan.skipped, ...notRun],
+    scaling: scalingOf(rows),
     env: finished.find(({ job }) => job.report)?.job.report?.env ?? null,
     elapsedMs: round(performance.now() - started, 1)
   }
