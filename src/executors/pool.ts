@@ -16,8 +16,9 @@ import { TaskCursor } from './task-cursor.js'
  * A dispatch whose thread dies fails all of its tasks; the pool replaces the thread and the job goes on.
  */
 async function runPool (plan: ExecutionPlan, { pool }: ModeRuntime): Promise<ExecutionResult> {
-  // After a cancel or crash piscina may still be replacing threads: a job waits, and reports it as start-up.
-  const startupMs = plan.awaitWarmWorkers ? await pool.warm() : 0
+  // After a cancel or crash piscina may still be replacing threads: a job waits, and reports it as start-up
+  // (a cancel or timeout meanwhile ends the wait).
+  const startupMs = plan.awaitWarmWorkers ? await pool.warm(plan.signal) : 0
   const cursor = new TaskCursor(plan.tasks)
   const lanes = Math.min(plan.concurrency, Math.ceil(plan.tasks / (plan.batch === 'auto' ? 1 : plan.batch)))
   const sizer = new BatchSizer({ setting: plan.batch, lanes, targetMs: plan.autoBatchMs, maxBatch: plan.maxBatch })

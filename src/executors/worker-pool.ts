@@ -6,11 +6,23 @@ import type { PoolTask, TaskOutcome } from './messages.js'
 import { workerFile } from '../threads/worker-files.js'
 
 const WARM_TIMEOUT_MS = 30_000
+/** Backoff of refills while new threads keep dying before they are ready: doubled each time, up to the maximum. */
+const REFILL_FIRST_DELAY_MS = 50
+const REFILL_MAX_DELAY_MS = 5_000
+/** A task that runs nothing (pool-entry returns at once): what makes piscina start a thread it lacks. */
+const NO_OP: PoolTask = { job: null, indices: [] }
 
 /**
  * The service-wide warm pool: POOL_SIZE threads started once and kept (min = max, so piscina never reaps or grows
  * them mid-measurement). It knows which threads are ready: after a cancel or a crash piscina replaces a thread in
  * the background, and a job that started meanwhile would count that start-up as its own work.
+ *
+ * It also keeps the pool full. piscina (5.3) replaces a thread that dies, except one that dies before it is ready
+ * (a replacement killed while it loads): it takes that for a worker file that cannot load and from then on replaces
+ * no thread at all, so the pool would shrink for good with every later death. After each thread that leaves, the
+ * pool checks its size once piscina has had its turn; if threads are missing it starts them the one way piscina
+ * offers, a task that no ready thread can take (piscina then adds a thread, up to maxThreads): no-op tasks until
+ * the pool is full. While new threads keep dying before they are ready, refills back off (50 ms … 5 s).
  */
 export class WorkerPool {
   readonly piscina: Piscina<PoolTask, TaskOutcome[]>
@@ -18,6 +30,9 @@ export class WorkerPool {
   readonly tasksPerThread: number
   /** thread ids piscina reported ready ('workerCreate' comes once a thread has loaded the worker file) */
   readonly #readyIds = new Set<number>()
+  #closing = false
+  #refillTimer: NodeJS.Timeout | undefined
+  #refillDelayMs = 0
 
   constructor (config: Config, log: FastifyBaseLogger) {
     this.size = config.POOL_SIZE
@@ -31,7 +46,11 @@ export class WorkerPool {
       // A pool thread whose heap passes it is replaced, not the service (WORKER_MAX_HEAP_MB).
       resourceLimits: { maxOldGenerationSizeMb: config.WORKER_MAX_HEAP_MB }
     })
-    this.piscina.on('workerCreate', (worker: { id: number }) => this.#readyIds.add(worker.id))
+    this.piscina.on('workerCreate', (worker: { id: number }) => {
+      this.#readyIds.add(worker.id)
+      this.#refillDelayMs = 0
+    })
+    this.piscina.on('workerDestroy', () => this.#scheduleRefill())
     // Without a listener a bad worker file would take the whole process down.
     this.piscina.on('error', (error) => log.error({ err: error }, 'worker pool error'))
   }
@@ -43,11 +62,11 @@ export class WorkerPool {
     return this.#readyIds.size
   }
 
-  /** Resolves once every thread is ready, with how long that took (0 when the pool was warm). */
-  async warm (): Promise<number> {
+  /** Resolves once every thread is ready (or `signal` aborts), with how long that took (0 when the pool was warm). */
+  async warm (signal?: AbortSignal): Promise<number> {
     if (this.readyThreads >= this.size) return 0
     const started = performance.now()
-    while (this.readyThreads < this.size) {
+    while (this.readyThreads < this.size && !signal?.aborted) {
       if (performance.now() - started > WARM_TIMEOUT_MS) {
         throw new Error(`the pool has ${this.readyThreads} of ${this.size} threads ready after ${WARM_TIMEOUT_MS} ms`)
       }
@@ -65,7 +84,29 @@ export class WorkerPool {
   }
 
   destroy (): Promise<void> {
+    this.#closing = true
+    clearTimeout(this.#refillTimer)
     return this.piscina.destroy()
+  }
+
+  /** A thread has left the pool ('workerDestroy', before piscina replaces it, if it does): check the size afterwards. */
+  #scheduleRefill (): void {
+    if (this.#closing || this.#refillTimer) return
+    this.#refillTimer = setTimeout(() => {
+      this.#refillTimer = undefined
+      this.#refill()
+    }, this.#refillDelayMs).unref()
+  }
+
+  #refill (): void {
+    if (this.#closing || this.piscina.threads.length >= this.size) return
+    // The next refill, if these threads die before they are ready too, waits longer ('workerCreate' resets it).
+    this.#refillDelayMs = Math.min(Math.max(this.#refillDelayMs * 2, REFILL_FIRST_DELAY_MS), REFILL_MAX_DELAY_MS)
+    // The first no-ops may go to idle ready threads; once one has to queue, each further one adds a thread.
+    const most = this.piscina.threads.length * this.tasksPerThread + this.size
+    for (let sent = 0; sent < most && this.piscina.threads.length < this.size; sent++) {
+      this.piscina.run(NO_OP).catch(() => {}) // fails only if its thread dies: that death schedules the next refill
+    }
   }
 }
 
