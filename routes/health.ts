@@ -20,7 +20,8 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { pool, scheduler, ready, modes, runner, upstream } = app.lab
     const underPressure = app.isUnderPressure()
     const body = {
-      status: ready && scheduler.accepting && upstream.state !== 'down' && !underPressure ? 'ready' : 'not ready',
+      // The pool is warm: every thread ready (piscina replaces one that died or was cancelled; until then, not ready).
+      status: ready && scheduler.accepting && pool.readyThreads >= pool.size && upstream.state !== 'down' && !underPressure ? 'ready' : 'not ready',
       pool: { threads: pool.readyThreads, queued: pool.queueSize },
       jobs: { running: scheduler.runningCount, queued: scheduler.queuedCount },
       workers: Object.fromEntries(modes.all.flatMap((mode) => mode.liveWorkers ? [[mode.name, mode.liveWorkers(runner.runtime)]] : [])),
