@@ -175,7 +175,7 @@ test('unknown job ids: GET, DELETE and events answer 404 JOB_NOT_FOUND naming th
     { name: 'GET /jobs/:id', request: get(`/jobs/${id}`), status: 404, code: 'JOB_NOT_FOUND', message: [id] },
     { name: 'DELETE /jobs/:id', request: { method: 'DELETE', url: `/jobs/${id}` }, status: 404, code: 'JOB_NOT_FOUND', message: [id] },
     { name: 'GET /jobs/:id/events', request: get(`/jobs/${id}/events`), status: 404, code: 'JOB_NOT_FOUND', message: [id] },
-    { name: 'GET /jobs/<bad percent-encoding>', request: get('/jobs/%ZZ'), status: 400, code: 'FST_ERR_BAD_URL', message: ['%ZZ'] }
+    { name: 'GET /jobs/<bad percent-encoding>', request: get('/jobs/%ZZ'), status: 400, code: 'BAD_URL', message: ['%ZZ'] }
   ])
 })
 
