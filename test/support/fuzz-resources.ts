@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { FILE_DIR_PREFIX } from '../../src/workloads/file.js'
 import { childPids } from './app.js'
+import { tcpSockets } from './load-proc.js'
 
 /*
  * What a request could leak, counted from the OS for this process (the service runs in the test's process):
@@ -29,24 +30,7 @@ function threadCount (): number {
 }
 
 /** inode → the local and remote ports of each TCP socket of this network namespace. */
-function tcpPorts (): Map<string, [number, number]> {
-  const ports = new Map<string, [number, number]>()
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = ''
-    try {
-      text = readFileSync(file, 'utf8')
-    } catch {
-      continue
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const fields = line.trim().split(/\s+/)
-      if (fields.length < 10) continue
-      const port = (address: string) => Number.parseInt(address.split(':').at(-1) ?? '', 16)
-      ports.set(fields[9]!, [port(fields[1]!), port(fields[2]!)])
-    }
-  }
-  return ports
-}
+const tcpPorts = (): Map<string, [number, number]> => new Map([...tcpSockets()].map(([inode, socket]) => [inode, [socket.localPort, socket.remotePort]]))
 
 export function census (upstreamPort: number): Census {
   const fds: Record<string, number> = {}

@@ -8,48 +8,14 @@
 import assert from 'node:assert/strict'
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { readdirSync, readFileSync } from 'node:fs'
 import { test, type TestContext } from 'node:test'
 import { promisify } from 'node:util'
+import { childrenOf as childrenOfAny, cmdlineOf, running, statOf, type ProcessStat } from '../support/load-proc.js'
 
 const root = new URL('../..', import.meta.url)
 
-interface ProcessStat { pid: number, state: string, ppid: number, cpuTicks: number, startTime: string }
-
-/** /proc/<pid>/stat, or undefined once the process is gone (comm may hold spaces and parentheses: split after the last ')'). */
-function statOf (pid: number): ProcessStat | undefined {
-  let text: string
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  } catch {
-    return undefined
-  }
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
-  return { pid, state: fields[0]!, ppid: Number(fields[1]), cpuTicks: Number(fields[11]) + Number(fields[12]), startTime: fields[19]! }
-}
-
-function cmdlineOf (pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')
-  } catch {
-    return ''
-  }
-}
-
-/** Every process whose parent is `ppid`, from a scan of /proc. */
-function childrenOf (ppid: number): ProcessStat[] {
-  return readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map((name) => statOf(Number(name)))
-    .filter((stat): stat is ProcessStat => stat !== undefined && stat.ppid === ppid)
-}
-
-/**
- * Still running: its /proc entry is there, is the same process (start time: not a reused pid) and is not a zombie
- * (a dead child that its new parent, this machine's init, has not reaped yet runs nothing).
- */
-function running (process: ProcessStat): boolean {
-  const now = statOf(process.pid)
-  return now !== undefined && now.startTime === process.startTime && now.state !== 'Z'
-}
+/** Every process whose parent is `ppid`. */
+const childrenOf = (ppid: number) => childrenOfAny(new Set([ppid]))
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
