@@ -21,7 +21,8 @@ import { httpMetrics } from './metrics/http-metrics.js'
 import { access } from './plugins/auth.js'
 import { answerFrameworkError, clientErrorAnswers, guardConnections, nodeServerOptions, requestIds, requireHost } from './plugins/client-errors.js'
 import { errorHandler } from './plugins/error-handler.js'
-import { loadShedding } from './plugins/load-shedding.js'
+import { addsLoad, loadShedding } from './plugins/load-shedding.js'
+import { ShuttingDown, withRetryAfter } from './errors.js'
 import { ErrorSchema } from './plugins/error-schema.js'
 import { schemaValidators } from './plugins/schema-validators.js'
 import { openApi } from './plugins/swagger.js'
@@ -103,6 +104,8 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
     http: nodeServerOptions(config),
     clientErrorHandler: clientErrorAnswers(config),
     frameworkErrors: answerFrameworkError,
+    // While closing, Fastify would answer every request a bare 503 (no code, no Retry-After): refuseWhileClosing does.
+    return503OnClosing: false,
     // Reject unknown properties instead of silently dropping them (Fastify's default removes them).
     schemaErrorFormatter: (errors, dataVar) => new Error(describeSchemaErrors(errors, dataVar))
   }).withTypeProvider<TypeBoxTypeProvider>()
@@ -170,6 +173,10 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   app.addHook('onSend', (_request, reply, payload, done) => {
     if (!lab.ready) reply.header('connection', 'close')
     done(null, payload)
+  })
+  // Once shutdown begins, what would add load is refused in the error shape; reads, cancels and probes still answer.
+  app.addHook('onRequest', async (request) => {
+    if (!lab.ready && addsLoad(request)) throw withRetryAfter(new ShuttingDown(), Math.ceil(config.SHUTDOWN_GRACE_MS / 1000))
   })
   app.addHook('preClose', async () => {
     lab.ready = false

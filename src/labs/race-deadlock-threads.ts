@@ -10,7 +10,7 @@
  * A thread blocked in Atomics.wait (a deadlocked lock, the gate) is still terminated: Worker.terminate()
  * interrupts the wait.
  */
-import { LabStopped, LabTimedOut } from '../errors.js'
+import { LabStopped, LabTimedOut, withRetryAfter } from '../errors.js'
 import { WorkerGroup, type Member } from '../threads/worker-group.js'
 import { threadHandle } from '../threads/worker-handle.js'
 import { workerFile } from '../threads/worker-files.js'
@@ -113,7 +113,7 @@ export async function withinDeadline<T> (group: Pick<LabThreadGroup<unknown>, 't
     timer = setTimeout(() => reject(new LabTimedOut(limit.what, limit.maxMs, '')), Math.max(limit.ms, 0))
   })
   const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => reject(new LabStopped(limit.what))
+    onAbort = () => reject(withRetryAfter(new LabStopped(limit.what), 5))
     if (limit.signal.aborted) onAbort()
     else limit.signal.addEventListener('abort', onAbort, { once: true })
   })
