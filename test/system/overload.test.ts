@@ -50,9 +50,9 @@ const HEALTHZ_WITHIN_MS_SHARE = 0.99
  * here), or a lab of LAB_MAX_WORKERS threads (≈ 12 MiB each, under that); MAX_WORK_IN_FLIGHT /work tasks of 4 KiB; and 200 request bodies of ≤ BODY_LIMIT_BYTES
  * (64 KiB: 12.5 MiB). The budget covers the service and its children together, as a container's memory limit does.
  * Measured here (2-core VM, Node 20): ≈ 155 MiB idle; at the peak of this load 245–305 MiB for the service, 335–410 MiB
- * with its children (≈ 50 MiB each).
+ * with its children (≈ 50 MiB each); Node 24 (CI) reached 405 MiB for the service alone, hence 512 MiB.
  */
-const PRESSURE_MAX_RSS_BYTES = 384 * MiB
+const PRESSURE_MAX_RSS_BYTES = 512 * MiB
 const MAX_JOB_MEMORY_BYTES = 160 * MiB
 const MEMORY_BUDGET_BYTES = PRESSURE_MAX_RSS_BYTES + MAX_JOB_MEMORY_BYTES
 
@@ -128,7 +128,8 @@ async function startLongJob (service: LoadService): Promise<{ id: string, childr
   for (;;) {
     answer = await send(service.url, LONG_JOB, { localAddress: OTHER_CLIENT, timeoutMs: 5000 })
     if (answer.status === 202) break
-    assert.equal(answer.status, 429, answer.body)
+    // Refused while the queue is full (429) or while the service sheds load (503 UNDER_PRESSURE): try again.
+    assert.ok(answer.status === 429 || answer.status === 503, answer.body)
     assert.ok(performance.now() < deadline, `the long job was refused for 10 s: ${answer.body}`)
     await sleep(20)
   }
