@@ -10,7 +10,7 @@ import rootRoutes from '../routes/root.js'
 import simRoutes from '../routes/sim.js'
 import workRoutes from '../routes/work.js'
 import { probeRequestsLogged, type Config } from './config.js'
-import type { ModeDefinition } from './executors/mode-definition.js'
+import type { ModeDefinition, ModeEngine } from './executors/mode-definition.js'
 import { BUILT_IN_MODES, ModeRegistry } from './executors/registry.js'
 import { startWorkerPool, type WorkerPool } from './executors/worker-pool.js'
 import { JobScheduler } from './jobs/job-scheduler.js'
@@ -126,7 +126,8 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   }
   const upstream = await startUpstream(config, app.log)
   const pool = await startWorkerPool(config, app.log)
-  const runtime = { pool }
+  const engines = new Map<string, ModeEngine>()
+  const runtime = { pool, engines }
   // The hooks run only once tasks do, after `metrics` exists.
   const admission = new Admission(config)
   const runner: RunnerDeps = {
@@ -141,6 +142,11 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   }
   const scheduler: JobScheduler = new JobScheduler({ ...runner, onJobEnd: (job) => metrics.jobEnded(job) })
   const metrics = new ServiceMetrics({ scheduler: () => scheduler, pool, modes, runtime, version: servicePackage.version })
+  // Engines of the modes that need one (cluster: Redis and its slice worker), for modes this config can run.
+  for (const mode of modes.all) {
+    if (!mode.startEngine || mode.unavailable?.(config) !== undefined) continue
+    engines.set(mode.name, await mode.startEngine({ config, pool, upstreamUrl: upstream.url, log: app.log, observeTasks: (labels) => metrics.taskObserver(labels) }))
+  }
   const lab: Lab = {
     admission,
     config,
@@ -184,6 +190,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   })
   app.addHook('onClose', async () => {
     await scheduler.shutdown() // again: a job submitted while the server was closing
+    for (const engine of engines.values()) await engine.close()
     await pool.destroy()
     await upstream.close()
     metrics.close()

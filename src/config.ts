@@ -104,6 +104,24 @@ export const ConfigSchema = Type.Object({
   MAX_TIMER_DELAY_MS: limit(3_600_000, 0, 86_400_000, 'timers: largest delayMs and intervalMs'),
   MAX_TIMER_FIRES: limit(10_000, 1, 10_000_000, 'timers: largest count of a repeating timer'),
   MAX_COMPARE_RUNS: limit(40, 1, 1000, 'compare: modes × concurrency levels of one experiment'),
+  // The cluster mode (docs/cluster.md): every replica with REDIS_URL runs slices of any replica's cluster jobs.
+  REDIS_URL: Type.Optional(Type.String({
+    pattern: '^rediss?://[^\\s]+$',
+    description: 'cluster mode: the Redis (≥ 6.2) its replicas share (redis://[user:password@]host:port[/db], rediss:// for TLS); unset: the cluster mode is unavailable and a cluster job answers 400 MODE_UNAVAILABLE'
+  })),
+  REPLICA_ID: Type.Optional(Type.String({
+    pattern: '^[A-Za-z0-9._-]{1,128}$',
+    description: 'cluster mode: this replica\'s name in byReplica and the logs (Kubernetes: the pod name); default <hostname>-<pid>'
+  })),
+  CLUSTER_QUEUE: Type.String({
+    pattern: '^[A-Za-z0-9_-]{1,64}$',
+    default: 'conclab-slices',
+    description: 'cluster mode: the BullMQ queue of slices (replicas that share it form one cluster)'
+  }),
+  CLUSTER_SLICE_MS: limit(200, 1, 60_000, 'cluster mode, batch auto: run time one slice carries (each slice costs a few Redis round trips: a longer slice makes that a smaller share)'),
+  CLUSTER_WORKER_SLICES: limit(0, 0, 10_000, 'cluster mode: slices this replica runs at once (0: POOL_SIZE × POOL_TASKS_PER_THREAD, one per pool thread)'),
+  CLUSTER_LOCK_MS: limit(10_000, 500, 600_000, 'cluster mode: a slice whose replica stops renewing its lock for this long (the replica died) is run again elsewhere (BullMQ stalled-job recovery; checked every half of it)'),
+  CLUSTER_REDIS_TIMEOUT_MS: limit(5_000, 100, 600_000, 'cluster mode: a cluster job whose coordinator cannot reach Redis for this long fails (JOB_CLUSTER_DOWN)'),
   UPSTREAM_URL: Type.Optional(Type.String({
     pattern: '^https?://[^\\s/]+',
     description: 'net workload upstream (serves /sim/delay); default: one the service starts on loopback in its own thread'

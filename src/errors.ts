@@ -9,6 +9,7 @@ export const JobNotFound = createError<[string]>('JOB_NOT_FOUND', "no job with i
 export const JobAlreadyFinished = createError<[string, string]>('JOB_ALREADY_FINISHED', "job '%s' has already %s; only queued or running jobs can be cancelled", 409)
 export const JobQueueFull = createError<[number]>('JOB_QUEUE_FULL', 'the job queue is full (%d jobs waiting, MAX_QUEUED_JOBS); retry later', 429)
 export const InvalidField = createError<[string]>('INVALID_FIELD', '%s', 400)
+export const ModeUnavailable = createError<[string, string, string]>('MODE_UNAVAILABLE', "%s: mode '%s' is unavailable here: %s", 400)
 /** A spec that fails its schema where no route validated it first: the same code and message as Fastify's own. */
 export const SchemaViolation = createError<[string]>('FST_ERR_VALIDATION', '%s', 400)
 export const UnknownWorkload = createError<[string, string]>('UNKNOWN_WORKLOAD', "workload '%s' is not a workload; use one of: %s", 404)
@@ -64,5 +65,6 @@ export const JobErrors = {
   cancelled: (message: string): JobError => ({ code: 'JOB_CANCELLED', message }),
   timeout: (timeoutMs: number): JobError => ({ code: 'JOB_TIMEOUT', message: `the job ran longer than timeoutMs (${timeoutMs} ms)` }),
   workersDied: (message: string): JobError => ({ code: 'JOB_WORKERS_DIED', message }),
+  clusterDown: (message: string): JobError => ({ code: 'JOB_CLUSTER_DOWN', message }),
   internal: (message: string): JobError => ({ code: 'JOB_INTERNAL_ERROR', message })
 }

@@ -68,7 +68,7 @@ test('threads and processes warm up inside the very workers that then run the me
       warmup: { tasks: 5 },
       onWarmupOutcomes: (more) => warmOutcomes.push(...more)
     }
-    const result = await mode.run(plan, { pool: undefined as never })
+    const result = await mode.run(plan, { pool: undefined as never, engines: new Map() })
     assert.deepEqual(result.warmup && result.warmup.tasks, 5, mode.name)
     assert.deepEqual(warmOutcomes.map((outcome) => outcome.index).sort((a, b) => a - b), [12, 13, 14, 15, 16], `${mode.name}: warm-up task numbers follow the job's`)
     assert.deepEqual(outcomes.map((outcome) => outcome.index).sort((a, b) => a - b), [...Array(12).keys()], `${mode.name}: every measured task once`)

@@ -43,6 +43,13 @@ export class BatchSizer {
     }
   }
 
+  /** Feeds run times back as a total over `count` tasks (a cluster slice's summary). */
+  observeTotal (runMs: number, count: number): void {
+    if (count <= 0 || !Number.isFinite(runMs)) return
+    this.#runMs += runMs
+    this.#measured += count
+  }
+
   /** The size of the next dispatch when `remaining` tasks are left to hand out. */
   next (remaining: number): number {
     this.dispatches++

@@ -1,5 +1,7 @@
 import type { ArrivalSchedule } from './arrivals.js'
 import type { BatchSetting } from './batch-sizer.js'
+import type { OutcomeSummary } from '../measure/outcome-summary-schema.js'
+import type { ReplicaStats } from '../measure/report-schema.js'
 import type { CpuTimes, JobContext, TaskOutcome } from './messages.js'
 
 /** What the job runner asks of an executor. The executor decides only *where* tasks run. */
@@ -19,6 +21,14 @@ export interface ExecutionPlan {
   signal: AbortSignal
   /** called as outcomes arrive; every task reported exactly once, unless the job was stopped */
   onOutcomes: (outcomes: TaskOutcome[]) => void
+  /**
+   * outcomes summarized where they ran (a cluster slice: its counts and histograms, not one record per task),
+   * counted in the job's progress and report exactly as onOutcomes would count them one by one. The task metrics
+   * are left to the replica that ran them. A mode that never summarizes does not call it.
+   */
+  onSummary?: (summary: OutcomeSummary) => void
+  /** what the task metrics call these tasks where a mode counts them away from the runner (a cluster's replicas); default 'job' */
+  taskSource?: 'job' | 'warmup'
   /**
    * the measured window's edges, for the CPU figures to cover what wallMs covers: `started` when dispatching
    * begins (workers ready), `ended` when the last outcome is in (before the join). Called again, the last call wins.
@@ -68,8 +78,14 @@ export interface ExecutionResult {
   fatalError?: string
   /** threads or processes that died during the job */
   workerDeaths: number
-  /** dispatches sent (pool, processes): tasks ÷ dispatches is the batch size they ran with */
+  /** dispatches sent (pool, processes; cluster: slices): tasks ÷ dispatches is the batch size they ran with */
   dispatches?: number
+  /** cluster: each replica's share (report.byReplica) */
+  byReplica?: ReplicaStats[]
+  /** cluster: slices run again after their replica died or they failed (report.retriedSlices) */
+  retriedSlices?: number
+  /** the job cannot go on because what the mode depends on is gone (cluster: Redis): the job fails with this message */
+  fatalDependency?: string
 }
 
 /** A mode's name: one of the registry's (src/executors/registry.ts), checked by the spec schema's enum. */

@@ -1,10 +1,32 @@
+import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../config.js'
+import type { ObserveTasks } from '../jobs/runner-deps.js'
 import type { ExecutionPlan, ExecutionResult } from './executor.js'
 import type { WorkerPool } from './worker-pool.js'
 
-/** What the service lends a mode while it runs: the warm pool (its own threads are the mode's business). */
+/**
+ * What a mode that needs a service of its own for as long as the app runs keeps (the cluster mode: its Redis
+ * connections and slice worker): started with the app when the mode is available, closed with it.
+ */
+export interface ModeEngine {
+  /** what /readyz shows of it; it never makes the service unready (the other modes do not need it) */
+  status: () => Record<string, string | number | boolean>
+  close: () => Promise<void>
+}
+
+/** What an engine may use: the service's pool (it runs tasks there), its upstream, its metrics and log. */
+export interface EngineDeps {
+  config: Config
+  pool: WorkerPool
+  upstreamUrl: string
+  log: FastifyBaseLogger
+  observeTasks: ObserveTasks
+}
+
+/** What the service lends a mode while it runs: the warm pool (its own threads are the mode's business), engines by mode name. */
 export interface ModeRuntime {
   pool: WorkerPool
+  engines: ReadonlyMap<string, ModeEngine>
 }
 
 /** A mode's largest concurrency and what names that limit in a 400 (its env variable, or why it is fixed). */
@@ -48,6 +70,10 @@ export interface ModeDefinition {
   concurrencyLimit: (config: Config) => ModeLimit
   /** threads or processes a job at this concurrency runs its tasks on (compare's efficiency and Karp–Flatt divide by it) */
   workersFor: (concurrency: number, config: Config) => number
+  /** why it cannot run with this config (then it is listed as unavailable and a job in it is a 400); undefined: it can */
+  unavailable?: (config: Config) => string | undefined
+  /** starts what the mode needs for the app's life (ModeRuntime.engines); only called when it is available */
+  startEngine?: (deps: EngineDeps) => Promise<ModeEngine>
   /** its threads or processes alive now (the live-worker metric, /readyz); absent for modes that start none */
   liveWorkers?: (runtime: ModeRuntime) => number
 }

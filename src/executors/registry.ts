@@ -1,12 +1,14 @@
 import { asyncMode } from './async.js'
+import { clusterMode } from './cluster.js'
 import { inlineMode } from './inline.js'
+import type { Config } from '../config.js'
 import type { ModeDefinition } from './mode-definition.js'
 import { poolMode } from './pool.js'
 import { processesMode } from './processes.js'
 import { threadsMode } from './threads.js'
 
-/** The service's modes, in the order they are listed (the story: main thread → threads → pool → processes). */
-export const BUILT_IN_MODES: readonly ModeDefinition[] = [inlineMode, asyncMode, threadsMode, poolMode, processesMode]
+/** The service's modes, in the order they are listed (the story: main thread → threads → pool → processes → more machines). */
+export const BUILT_IN_MODES: readonly ModeDefinition[] = [inlineMode, asyncMode, threadsMode, poolMode, processesMode, clusterMode]
 
 /** The mode every comparison is measured against (concurrency 1): it must be one the registry has. */
 export const BASELINE_MODE = inlineMode.name
@@ -32,6 +34,14 @@ export class ModeRegistry {
 
   get all (): ModeDefinition[] {
     return [...this.#byName.values()]
+  }
+
+  /** Modes this config cannot run, with why (GET /, and the 400 of a job in one). */
+  unavailable (config: Config): Record<string, string> {
+    return Object.fromEntries(this.all.flatMap((mode) => {
+      const reason = mode.unavailable?.(config)
+      return reason === undefined ? [] : [[mode.name, reason]]
+    }))
   }
 
   /** The modes GET /work offers. */

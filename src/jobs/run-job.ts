@@ -72,6 +72,14 @@ async function measureExecution (job: Job, deps: RunnerDeps, shared: unknown, wa
         progress.touch()
       }, true)
       plan.window = window.window
+      plan.onSummary = (summary) => {
+        job.progress.done += summary.done
+        job.progress.failed += summary.failed
+        if (measured) return
+        collector.merge(summary)
+        window.series.addSummary(summary)
+        progress.touch()
+      }
       if (spec.warmup && mode.warmsOwnWorkers) {
         plan.warmup = spec.warmup
         const observeWarmup = deps.observeTasks?.({ mode: spec.mode, workload: spec.workload, source: 'warmup' })
@@ -114,6 +122,7 @@ function finishJob (job: Job, result: ExecutionResult, report: Report): void {
       job.finish('failed', report, JobErrors.timeout(job.spec.timeoutMs))
       return
   }
-  if (result.fatalError) job.finish('failed', report, JobErrors.workersDied(result.fatalError))
+  if (result.fatalDependency) job.finish('failed', report, JobErrors.clusterDown(result.fatalDependency))
+  else if (result.fatalError) job.finish('failed', report, JobErrors.workersDied(result.fatalError))
   else job.finish('succeeded', report)
 }

@@ -1,6 +1,6 @@
 import type { ValidateFunction } from 'ajv'
 import type { Config } from '../config.js'
-import { InvalidField, SchemaViolation } from '../errors.js'
+import { InvalidField, ModeUnavailable, SchemaViolation } from '../errors.js'
 import type { ModeDefinition } from '../executors/mode-definition.js'
 import type { ModeRegistry } from '../executors/registry.js'
 import { memoryProblem } from './memory-budget.js'
@@ -61,6 +61,8 @@ export class SpecService {
   normalize (input: unknown, source: SpecSource = FROM_BODY): JobSpec {
     const spec = structuredClone(input) as JobSpecFields
     if (!this.#validate(spec)) throw new SchemaViolation(describe(this.#validate.errors as SchemaError[] | null | undefined, source))
+    const unavailable = this.modes.get(spec.mode).unavailable?.(this.config)
+    if (unavailable !== undefined) throw new ModeUnavailable(`${source.at}/mode`, spec.mode, unavailable)
     const fillParams = this.#fillParams[spec.workload]
     if (!fillParams(spec.params)) throw new SchemaViolation(describe(fillParams.errors as SchemaError[] | null | undefined, { at: source.paramsAt, paramsAt: source.paramsAt }))
     const problem = this.#crossFieldProblem(spec, source)

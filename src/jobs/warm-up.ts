@@ -31,6 +31,7 @@ export async function warmUp (job: Job, deps: RunnerDeps, shared: unknown): Prom
     const roundSpec = warmupSpec(spec, tasks)
     const context = jobContextOf(job.id, roundSpec, shared, deps, spec.tasks + done)
     const plan = executionPlanOf(roundSpec, context, deps.config, job.signal, (outcomes) => observe?.(outcomes), true)
+    plan.taskSource = 'warmup'
     await mode.run(plan, deps.runtime)
     done += tasks
   }

@@ -1,3 +1,4 @@
+import type { HistogramData } from './outcome-summary-schema.js'
 import type { LatencySummary } from './report-schema.js'
 
 const round = (ms: number) => Number(ms.toFixed(4))
@@ -66,6 +67,26 @@ export class LatencyStats {
 
   get count (): number {
     return this.#count
+  }
+
+  get sum (): number {
+    return this.#sum
+  }
+
+  /** Its samples as data, exactly (a cluster slice's result): LatencyStats.from() gives them back. */
+  data (): HistogramData {
+    return { buckets: [...this.#buckets], count: this.#count, sum: this.#sum, min: this.#count > 0 ? this.#min : 0, max: this.#max }
+  }
+
+  static from (data: HistogramData): LatencyStats {
+    const stats = new LatencyStats()
+    if (data.count === 0) return stats
+    for (const [bucket, n] of data.buckets) stats.#buckets.set(bucket, (stats.#buckets.get(bucket) ?? 0) + n)
+    stats.#count = data.count
+    stats.#sum = data.sum
+    stats.#min = data.min
+    stats.#max = data.max
+    return stats
   }
 
   summary (): LatencySummary | null {

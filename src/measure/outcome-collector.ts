@@ -1,5 +1,6 @@
 import type { TaskOutcome } from '../executors/messages.js'
 import { LatencyStats } from './latency-stats.js'
+import type { OutcomeSummary } from './outcome-summary-schema.js'
 import type { Report } from './report-schema.js'
 
 /** A start this much after its due time counts as late (open-loop dispatch waits on timers, which resolve to about 1 ms). */
@@ -63,6 +64,53 @@ export class OutcomeCollector {
       }
     }
     if (outcome.index < RESULT_SAMPLE && outcome.value !== undefined) this.#results.push({ index: outcome.index, value: outcome.value })
+  }
+
+  /** What it gathered, as data (a cluster slice's result); merge() adds it to another collector exactly. */
+  summary (): OutcomeSummary {
+    return {
+      done: this.done,
+      failed: this.failed,
+      latency: this.latency.data(),
+      queue: this.queue.data(),
+      response: this.response.data(),
+      wait: this.wait.data(),
+      gilWait: this.gilWait.data(),
+      lateStarts: this.lateStarts,
+      firstDueAt: Number.isFinite(this.#firstDueAt) ? this.#firstDueAt : null,
+      lastStartAt: Number.isFinite(this.#lastStartAt) ? this.#lastStartAt : null,
+      workers: [...this.#workers].map(([worker, { tasks, busyMs }]) => ({ worker, tasks, busyMs })),
+      errors: [...this.errors],
+      errorsOmitted: this.errorsOmitted,
+      results: this.results()
+    }
+  }
+
+  /** Adds what another collector gathered (its summary()), as if its outcomes had been added here one by one. */
+  merge (other: OutcomeSummary): void {
+    this.done += other.done
+    this.failed += other.failed
+    this.latency.merge(LatencyStats.from(other.latency))
+    this.queue.merge(LatencyStats.from(other.queue))
+    this.response.merge(LatencyStats.from(other.response))
+    this.wait.merge(LatencyStats.from(other.wait))
+    this.gilWait.merge(LatencyStats.from(other.gilWait))
+    this.lateStarts += other.lateStarts
+    if (other.firstDueAt !== null && other.firstDueAt < this.#firstDueAt) this.#firstDueAt = other.firstDueAt
+    if (other.lastStartAt !== null && other.lastStartAt > this.#lastStartAt) this.#lastStartAt = other.lastStartAt
+    for (const { worker, tasks, busyMs } of other.workers) {
+      const known = this.#workers.get(worker)
+      if (known) {
+        known.tasks += tasks
+        known.busyMs += busyMs
+      } else {
+        this.#workers.set(worker, { tasks, busyMs })
+      }
+    }
+    const room = Math.max(this.#maxErrors - this.errors.length, 0)
+    this.errors.push(...other.errors.slice(0, room))
+    this.errorsOmitted += other.errorsOmitted + Math.max(other.errors.length - room, 0)
+    for (const result of other.results) if (result.index < RESULT_SAMPLE) this.#results.push(result)
   }
 
   /** Tasks started per second from the first due time to the last start (open loop: the rate achieved). */

@@ -92,6 +92,8 @@ export class ReportBuilder {
       workers: collector.workers(wallMs),
       workerDeaths: result.workerDeaths,
       dispatches: result.dispatches ?? 0,
+      ...(result.byReplica ? { byReplica: result.byReplica } : {}),
+      ...(result.retriedSlices !== undefined ? { retriedSlices: result.retriedSlices } : {}),
       errors: collector.errors,
       errorsOmitted: collector.errorsOmitted,
       results: collector.results(),

@@ -72,6 +72,23 @@ export const MachineSchema = Type.Object({
   poolSize: Type.Integer()
 })
 
+export const ReplicaStatsSchema = Type.Object({
+  replica: Type.String({ description: 'REPLICA_ID of the replica (default <hostname>-<pid>; Kubernetes: the pod name)' }),
+  slices: Type.Integer({ description: 'slices it completed for this job' }),
+  retried: Type.Integer({ description: 'of them, slices another replica had started and not finished (it died) or that failed before' }),
+  tasks: Type.Integer({ description: 'tasks of its completed slices (done + failed)' }),
+  failed: Type.Integer(),
+  windowMs: Type.Number({ description: 'from the start of its first slice to the end of its last (its clock)' }),
+  tasksPerSec: Type.Number({ description: 'tasks ÷ windowMs' }),
+  busyMs: Type.Number({ description: 'summed run time of its tasks' }),
+  cpu: Type.Object({
+    coresUsed: Type.Number({ description: 'the replica process\'s CPU time (every thread: pool, main, HTTP) ÷ windowMs' }),
+    perCore: Type.Array(CoreBusySchema, { description: 'its machine\'s cores over windowMs, from its /proc/stat (a replica on a shared host shows its neighbours\' work too)' })
+  })
+}, { description: 'one replica\'s share of a cluster job' })
+
+export type ReplicaStats = Static<typeof ReplicaStatsSchema>
+
 export const ReportSchema = Type.Object({
   wallMs: Ms('first dispatch to last result; start-up and join excluded'),
   totalMs: Ms('the whole run: start-up + wall + join'),
@@ -115,7 +132,9 @@ export const ReportSchema = Type.Object({
   }),
   workers: Type.Array(WorkerStatsSchema),
   workerDeaths: Type.Integer(),
-  dispatches: Type.Integer({ description: 'pool and processes: dispatches sent (tasks ÷ dispatches = the batch size they ran with); 0 in other modes' }),
+  dispatches: Type.Integer({ description: 'pool and processes: dispatches sent (tasks ÷ dispatches = the batch size they ran with); cluster: slices sent, a slice run again after its replica died counted once; 0 in other modes' }),
+  byReplica: Type.Optional(Type.Array(ReplicaStatsSchema, { description: 'cluster: what each replica ran of the job, merged from its slices (fairness: compare tasks, busyMs and cpu across replicas)' })),
+  retriedSlices: Type.Optional(Type.Integer({ minimum: 0, description: 'cluster: slices that ran again because the replica running them died (BullMQ stalled recovery) or failed; each task is still counted once, from the run that completed' })),
   errors: Type.Array(Type.Object({ index: Type.Integer(), worker: Type.String(), message: Type.String() }),
     { description: 'the first MAX_JOB_ERRORS task errors' }),
   errorsOmitted: Type.Integer({ description: 'task errors not listed' }),

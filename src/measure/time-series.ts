@@ -8,6 +8,7 @@
 import type { TaskOutcome } from '../executors/messages.js'
 import { coreBusy, sampleCpu, type CpuSample } from './cpu-sampler.js'
 import { LatencyStats } from './latency-stats.js'
+import type { OutcomeSummary } from './outcome-summary-schema.js'
 import type { SeriesRow } from './report-schema.js'
 
 interface Bucket {
@@ -55,6 +56,15 @@ export class TimeSeries {
         bucket.response.record(Math.max(outcome.startedAt - outcome.dueAt, 0) + outcome.runMs)
       }
     }
+  }
+
+  /** Outcomes summarized where they ran (a cluster slice): into the row in which their summary arrived, as add() does. */
+  addSummary (summary: OutcomeSummary, now = performance.now()): void {
+    const bucket = this.#bucketAt(now)
+    bucket.done += summary.done
+    bucket.failed += summary.failed
+    bucket.latency.merge(LatencyStats.from(summary.latency))
+    bucket.response.merge(LatencyStats.from(summary.response))
   }
 
   /** The last row begun (for progress events), or null before any. */

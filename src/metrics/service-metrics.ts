@@ -38,7 +38,7 @@ export class ServiceMetrics {
     // Gauges read their value at scrape time (collect); the registry holds them, nothing else needs a handle.
     const gauge = <L extends string>(configuration: GaugeConfiguration<L>) => new Gauge(configuration)
     collectDefaultMetrics({ register: this.registry })
-    this.#tasks = new Counter({ name: 'conclab_tasks_total', help: 'Tasks run, by mode, workload, source (job, work: GET /work, timer: a timer fire) and outcome (succeeded, failed)', labelNames: ['mode', 'workload', 'source', 'outcome'], registers })
+    this.#tasks = new Counter({ name: 'conclab_tasks_total', help: 'Tasks run, by mode, workload, source (job, warmup, work: GET /work, timer: a timer fire; the tasks of a cluster job are counted by the replica that ran them) and outcome (succeeded, failed)', labelNames: ['mode', 'workload', 'source', 'outcome'], registers })
     this.#taskRun = new Histogram({ name: 'conclab_task_run_seconds', help: 'Task run time where it ran, by mode, workload and source', labelNames: ['mode', 'workload', 'source'], buckets: TASK_BUCKETS, registers })
     this.#taskWait = new Histogram({
       name: 'conclab_task_queue_wait_seconds',
