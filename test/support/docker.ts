@@ -14,10 +14,15 @@ export const root = fileURLToPath(new URL('../..', import.meta.url))
 
 export interface Run { code: number | null, stdout: string, stderr: string, seconds: number }
 
+/** What a command runs with: `env` on top of this process's environment (undefined: removed from it). */
+export interface RunOptions { timeoutMs?: number, env?: Record<string, string | undefined> }
+
 /** Runs a command to its end (killed after timeoutMs); rejects only if it could not start or ran out of time. */
-export async function run (command: string, args: string[], { timeoutMs = 120_000, env = {} }: { timeoutMs?: number, env?: Record<string, string> } = {}): Promise<Run> {
+export async function run (command: string, args: string[], { timeoutMs = 120_000, env = {} }: RunOptions = {}): Promise<Run> {
   const started = process.hrtime.bigint()
-  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const childEnv: Record<string, string> = {}
+  for (const [name, value] of Object.entries({ ...process.env, ...env })) if (value !== undefined) childEnv[name] = value
+  const child = spawn(command, args, { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
@@ -36,7 +41,7 @@ export async function run (command: string, args: string[], { timeoutMs = 120_00
 }
 
 /** Runs a command that must succeed, and answers its standard output. */
-export async function ok (command: string, args: string[], options: { timeoutMs?: number, env?: Record<string, string> } = {}): Promise<string> {
+export async function ok (command: string, args: string[], options: RunOptions = {}): Promise<string> {
   const result = await run(command, args, options)
   assert.equal(result.code, 0, `${command} ${args.join(' ')} exited ${result.code}:\n${result.stdout}\n${result.stderr}`)
   return result.stdout
