@@ -9,6 +9,9 @@ const Status = Type.Object({
   upstream: Type.Optional(Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('external')], {
     description: "the net workload's upstream: the built-in thread up, or down while it is restarted (then 503); external: UPSTREAM_URL, not checked"
   })),
+  engines: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])), {
+    description: 'what the modes that keep a service of their own report (cluster: redis up or down, this replica\'s id, its slices); informational: a cluster whose Redis is down does not make the replica unready, its other modes still run'
+  })),
   underPressure: Type.Optional(Type.Boolean({ description: 'event-loop delay, heap or RSS over its PRESSURE_* limit (then 503: new work is refused meanwhile)' }))
 })
 
@@ -26,6 +29,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       jobs: { running: scheduler.runningCount, queued: scheduler.queuedCount },
       workers: Object.fromEntries(modes.all.flatMap((mode) => mode.liveWorkers ? [[mode.name, mode.liveWorkers(runner.runtime)]] : [])),
       upstream: upstream.state,
+      engines: Object.fromEntries([...runner.runtime.engines].map(([name, engine]) => [name, engine.status()])),
       underPressure
     }
     return reply.code(body.status === 'ready' ? 200 : 503).send(body)

@@ -14,6 +14,7 @@ const InfoSchema = Type.Object({
   poolSize: Type.Integer(),
   modes: Type.Array(Type.String()),
   modeDescriptions: Type.Record(Type.String(), Type.String(), { description: 'where each mode runs its tasks' }),
+  unavailableModes: Type.Record(Type.String(), Type.String(), { description: 'modes this configuration cannot run, with why (a job in one answers 400 MODE_UNAVAILABLE)' }),
   workloads: Type.Record(Type.String(), Type.String()),
   limits: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String()])),
   links: Type.Record(Type.String(), Type.String())
@@ -31,6 +32,7 @@ const rootRoutes: FastifyPluginAsyncTypebox = async (app) => {
     poolSize: config.POOL_SIZE,
     modes: modes.names,
     modeDescriptions: Object.fromEntries(modes.all.map((mode) => [mode.name, mode.description])),
+    unavailableModes: modes.unavailable(config),
     workloads: Object.fromEntries(WORKLOAD_NAMES.map((name) => [name, workloads[name].summary])),
     limits,
     links: { docs: '/docs', openapi: '/docs/json', jobs: '/jobs', health: '/healthz', ready: '/readyz' }

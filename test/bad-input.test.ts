@@ -145,6 +145,7 @@ test('POST /jobs: rules across fields name the fields and the limit variable', a
     { name: 'threads concurrency over MAX_THREADS (4)', request: post({ ...base, mode: 'threads', concurrency: 5 }), status: 400, code: 'INVALID_FIELD', message: ['body/concurrency', /<= 4\b/, 'threads', 'MAX_THREADS'] },
     { name: 'processes concurrency over MAX_PROCESSES (3)', request: post({ ...base, mode: 'processes', concurrency: 4 }), status: 400, code: 'INVALID_FIELD', message: ['body/concurrency', /<= 3\b/, 'processes', 'MAX_PROCESSES'] },
     { name: 'inline concurrency 2', request: post({ ...base, mode: 'inline', concurrency: 2 }), status: 400, code: 'INVALID_FIELD', message: ['body/concurrency', /<= 1\b/, 'inline'] },
+    { name: 'a cluster job without REDIS_URL', request: post({ ...base, mode: 'cluster', concurrency: 2 }), status: 400, code: 'MODE_UNAVAILABLE', message: ['body/mode', 'cluster', 'REDIS_URL is not set'] },
     { name: 'batch 2 in inline', request: post({ ...base, mode: 'inline', concurrency: 1, batch: 2 }), status: 400, code: 'INVALID_FIELD', message: ['body/batch', 'inline', 'pool', 'processes'] },
     { name: 'batch 2 in threads', request: post({ ...base, mode: 'threads', batch: 2 }), status: 400, code: 'INVALID_FIELD', message: ['body/batch', 'threads'] },
     { name: 'crashAtTask in inline', request: post({ ...base, mode: 'inline', concurrency: 1, crashAtTask: 1 }), status: 400, code: 'INVALID_FIELD', message: ['body/crashAtTask', 'inline'] },

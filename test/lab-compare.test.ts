@@ -161,7 +161,7 @@ test('modes × levels over MAX_COMPARE_RUNS is a 400 naming the fields and the l
 test('bad bodies are 400s naming the field: an invalid mode, a repeated level, a job-spec limit, an unknown field', async (t) => {
   const app = await buildTestApp(t)
   const cases: Array<[Record<string, unknown>, RegExp]> = [
-    [{ ...cpuBound, modes: ['inline', 'fibers'] }, /^body\/modes\/1 must be one of: inline, async, threads, pool, processes$/],
+    [{ ...cpuBound, modes: ['inline', 'fibers'] }, /^body\/modes\/1 must be one of: inline, async, threads, pool, processes, cluster$/],
     [{ ...cpuBound, modes: [] }, /^body\/modes must NOT have fewer than 1 items/],
     [{ ...cpuBound, concurrency: [2, 2] }, /^body\/concurrency must NOT have duplicate items/],
     [{ ...cpuBound, concurrency: [0] }, /^body\/concurrency\/0 must be >= 1/],

@@ -20,7 +20,7 @@ test('a test-only mode appears in the OpenAPI enums, GET /, /readyz and the live
   const app = await buildTestApp(t, {}, withLanes)
   const openApi = (await app.inject({ url: '/docs/json' })).json()
   const jobBody = openApi.paths['/jobs'].post.requestBody.content['application/json'].schema
-  assert.deepEqual(jobBody.properties.mode.enum, ['inline', 'async', 'threads', 'pool', 'processes', 'lanes'])
+  assert.deepEqual(jobBody.properties.mode.enum, ['inline', 'async', 'threads', 'pool', 'processes', 'cluster', 'lanes'])
   assert.match(jobBody.properties.concurrency.description, /lanes: lanes \(at most 3\)/)
   const compareBody = openApi.paths['/experiments/compare'].post.requestBody.content['application/json'].schema
   assert.ok(compareBody.properties.modes.items.enum.includes('lanes'))
@@ -28,7 +28,7 @@ test('a test-only mode appears in the OpenAPI enums, GET /, /readyz and the live
   assert.deepEqual(workMode.schema.enum, ['inline', 'async', 'pool', 'lanes'])
 
   const info = (await app.inject({ url: '/' })).json()
-  assert.deepEqual(info.modes, ['inline', 'async', 'threads', 'pool', 'processes', 'lanes'])
+  assert.deepEqual(info.modes, ['inline', 'async', 'threads', 'pool', 'processes', 'cluster', 'lanes'])
   assert.equal(info.modeDescriptions.lanes, lanesMode.description)
   const ready = (await app.inject({ url: '/readyz' })).json()
   assert.equal(ready.workers.lanes, 0)
@@ -38,7 +38,7 @@ test('a test-only mode appears in the OpenAPI enums, GET /, /readyz and the live
   const plain = await buildTestApp(t)
   const refused = await plain.inject({ method: 'POST', url: '/jobs', payload: { workload: 'hash', mode: 'lanes' } })
   assert.equal(refused.statusCode, 400)
-  assert.match(refused.json().message, /^body\/mode must be one of: inline, async, threads, pool, processes$/)
+  assert.match(refused.json().message, /^body\/mode must be one of: inline, async, threads, pool, processes, cluster$/)
 })
 
 test('a job in the test-only mode runs with a full report; its limit is named in the 400; its lanes are live workers', async (t) => {
@@ -58,7 +58,7 @@ test('a job in the test-only mode runs with a full report; its limit is named in
   assert.equal(tooMany.json().message, 'body/concurrency must be <= 3 in mode lanes (the test mode lanes has at most 3)')
   const crash = await app.inject({ method: 'POST', url: '/jobs', payload: { workload: 'hash', mode: 'lanes', crashAtTask: 1 } })
   assert.equal(crash.statusCode, 400)
-  assert.match(crash.json().message, /^body\/crashAtTask is not allowed in mode lanes .*use threads, pool or processes$/)
+  assert.match(crash.json().message, /^body\/crashAtTask is not allowed in mode lanes .*use threads, pool, processes or cluster$/)
 
   const slow = await submitJob(app, { workload: 'db', mode: 'lanes', tasks: 6, concurrency: 2, params: { latencyMs: 150 } })
   await waitFor(async () => (await liveLanes(app)) === 2, 5000, 'two live lanes')

@@ -12,7 +12,10 @@ test('GET / describes the service, the machine and every limit', async (t) => {
   assert.match(info.version, /^\d+\.\d+\.\d+/)
   assert.equal(info.node, process.version)
   assert.ok(info.cores >= 1)
-  assert.deepEqual(info.modes, ['inline', 'async', 'threads', 'pool', 'processes'])
+  assert.deepEqual(info.modes, ['inline', 'async', 'threads', 'pool', 'processes', 'cluster'])
+  // Without REDIS_URL the cluster mode is listed, with why it cannot run.
+  assert.deepEqual(Object.keys(info.unavailableModes), ['cluster'])
+  assert.match(info.unavailableModes.cluster, /REDIS_URL is not set/)
   assert.deepEqual(Object.keys(info.workloads), ['hash', 'db', 'net', 'file'])
   assert.equal(info.limits.MAX_TASKS, 1234)
   assert.equal(info.limits.POOL_SIZE, info.poolSize)
@@ -46,7 +49,7 @@ test('the OpenAPI document lists every route and Swagger UI is served at /docs',
     assert.ok(document.paths[path], `OpenAPI has ${path}`)
   }
   const body = document.paths['/jobs'].post.requestBody.content['application/json'].schema
-  assert.deepEqual(body.properties.mode.enum, ['inline', 'async', 'threads', 'pool', 'processes'])
+  assert.deepEqual(body.properties.mode.enum, ['inline', 'async', 'threads', 'pool', 'processes', 'cluster'])
   const ui = await app.inject({ method: 'GET', url: '/docs' })
   assert.equal(ui.statusCode, 200)
   assert.match(ui.body, /swagger/i)

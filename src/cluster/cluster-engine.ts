@@ -107,6 +107,11 @@ export class ClusterEngine implements ModeEngine {
     return `${this.config.CLUSTER_QUEUE}:control`
   }
 
+  /** A trace-level log line (LOG_LEVEL=trace), with this replica's id. */
+  trace (fields: Record<string, unknown>, message: string): void {
+    this.#deps.log.trace({ replica: this.replica, ...fields }, message)
+  }
+
   /** How long the coordinator's connection to Redis has been down (0 while up). */
   downForMs (): number {
     return this.#downSince === undefined ? 0 : performance.now() - this.#downSince
@@ -186,7 +191,9 @@ export class ClusterEngine implements ModeEngine {
         replica: this.replica,
         upstreamUrl: this.#deps.upstreamUrl,
         maxErrors: this.config.MAX_JOB_ERRORS,
-        observeTasks: this.#deps.observeTasks
+        observeTasks: this.#deps.observeTasks,
+        // LOG_LEVEL=trace: every task of every slice, so anyone can recompute the merge from the logs
+        ...(this.#deps.log.level === 'trace' ? { onOutcomes: (outcomes) => this.trace({ slice: id, job: data.jobId, tasks: outcomes.map((o) => [o.index, o.runMs, o.ok ? 1 : 0]) }, 'cluster slice ran') } : {})
       }, signal ?? new AbortController().signal, job.stalledCounter ?? 0)
       this.#slicesRun++
       return result

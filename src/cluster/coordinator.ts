@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { epochNow, scheduledAt, waitUntil } from '../executors/arrivals.js'
 import { BatchSizer } from '../executors/batch-sizer.js'
@@ -28,6 +29,9 @@ const RETRY_ADD_MS = 200
 export async function runClusterJob (plan: ExecutionPlan, engine: ClusterEngine): Promise<ExecutionResult> {
   const { config } = engine
   const jobId = plan.job.jobId
+  // Slice ids are unique per run, not per job: a warm-up's slices of the same job stay in Redis for a while, and
+  // BullMQ ignores an add whose id it already has.
+  const run = randomUUID().slice(0, 8)
   const stop = new AbortController()
   let fatal: string | undefined
   const onAbort = () => {
@@ -106,7 +110,7 @@ export async function runClusterJob (plan: ExecutionPlan, engine: ClusterEngine)
       if (indices.length === 0) return
       // Closed loop: the tasks are due when the lane takes them; time in Redis and in a replica's queue is queueMs.
       const takenAt = epochNow()
-      const id = `${jobId}-s${slices++}`
+      const id = `${jobId}-${run}-s${slices++}`
       const ended = engine.finished(id)
       waiting.add(id)
       let end: SliceEnd | undefined
@@ -122,6 +126,7 @@ export async function runClusterJob (plan: ExecutionPlan, engine: ClusterEngine)
         const { summary } = end.result
         sizer.observeTotal(summary.latency.sum, summary.latency.count)
         merge.add(end.result)
+        engine.trace({ slice: id, job: jobId, source: base.source, ranOn: end.result.replica, tasks: summary.done + summary.failed, stalledBefore: end.result.stalledBefore }, 'cluster slice merged')
         if (end.result.stalledBefore > 0) retried++
         plan.onSummary?.(summary)
       } else {

@@ -58,8 +58,8 @@ export class PreparedJobs {
     if (!entry) return
     entry.running--
     if (entry.running > 0) return
-    if (entry.ended) void this.#remove(jobId, entry)
-    else entry.idle = setTimeout(() => { void this.#remove(jobId, entry) }, IDLE_MS).unref()
+    if (entry.ended) this.#remove(jobId, entry).catch(() => {})
+    else entry.idle = setTimeout(() => { this.#remove(jobId, entry).catch(() => {}) }, IDLE_MS).unref()
   }
 
   /** The coordinator says the job ended: its resources go once no slice of it runs here. */
@@ -67,7 +67,7 @@ export class PreparedJobs {
     const entry = this.#jobs.get(jobId)
     if (!entry) return
     entry.ended = true
-    if (entry.running === 0) void this.#remove(jobId, entry)
+    if (entry.running === 0) this.#remove(jobId, entry).catch(() => {})
   }
 
   get jobs (): number {

@@ -16,6 +16,8 @@ export interface SliceRunnerDeps {
   upstreamUrl: string
   maxErrors: number
   observeTasks: (labels: TaskLabels) => (outcomes: TaskOutcome[]) => void
+  /** sees every outcome of a slice that completed (the engine's trace log) */
+  onOutcomes?: (outcomes: TaskOutcome[]) => void
 }
 
 /** A slice stopped by its job's cancel: it reports nothing (its coordinator no longer waits for it). */
@@ -69,6 +71,7 @@ export async function runSlice (data: SliceData, deps: SliceRunnerDeps, signal: 
       outcome.worker = `${deps.replica}/${outcome.worker}`
       collector.add(outcome)
     })
+    deps.onOutcomes?.(outcomes)
     deps.observeTasks({ mode: deps.mode, workload: data.workload, source: data.source })(outcomes)
     return { replica: deps.replica, summary: collector.summary(), cpuStart, cpuEnd, stalledBefore }
   } finally {

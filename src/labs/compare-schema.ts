@@ -48,7 +48,8 @@ export function compareBodySchema (specs: SpecService, cores: number) {
     modes: Type.Array(StringEnum(modes.names), {
       minItems: 1,
       uniqueItems: true,
-      default: modes.names,
+      // What this configuration can run (without REDIS_URL, not cluster); an unavailable mode named here is skipped with why.
+      default: modes.names.filter((name) => !(name in modes.unavailable(config))),
       description: `modes to run; ${BASELINE_MODE} at concurrency 1 always runs first as the baseline`
     }),
     concurrency: Type.Array(Type.Integer({ minimum: 1, maximum: maxLevel, description: `a concurrency level (${limitVariables})` }), {
