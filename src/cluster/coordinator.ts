@@ -151,7 +151,8 @@ export async function runClusterJob (plan: ExecutionPlan, engine: ClusterEngine)
     workerDeaths: 0,
     dispatches: slices,
     byReplica: merge.rows(),
-    retriedSlices: retried
+    retriedSlices: retried,
+    cpuCovers: `cpu is the coordinating replica's (${engine.replica}) process and machine, its share of the slices included; each replica's is in byReplica, and replicas on one machine show each other's work in perCore`
   }
   if (fatal) result.fatalDependency = fatal
   return result

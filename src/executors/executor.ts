@@ -84,6 +84,11 @@ export interface ExecutionResult {
   byReplica?: ReplicaStats[]
   /** cluster: slices run again after their replica died or they failed (report.retriedSlices) */
   retriedSlices?: number
+  /**
+   * what report.cpu covers when the job's work ran elsewhere too (cluster: the coordinating replica only): the
+   * report then says so instead of taking the other replicas' work on the same machine for other load
+   */
+  cpuCovers?: string
   /** the job cannot go on because what the mode depends on is gone (cluster: Redis): the job fails with this message */
   fatalDependency?: string
 }

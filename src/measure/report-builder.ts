@@ -82,7 +82,9 @@ export class ReportBuilder {
       waitMs: collector.wait.summary(),
       gilWaitMs: collector.gilWait.summary(),
       cpu,
-      warnings: cpuWarnings(cpu),
+      warnings: result.cpuCovers === undefined
+        ? cpuWarnings(cpu)
+        : [...cpuWarnings(cpu).filter((warning) => !warning.startsWith('other load:')), `partial cpu: ${result.cpuCovers}`],
       eventLoop: {
         utilization: Number(elu.utilization.toFixed(4)),
         delayP99Ms: delay ? ms(delay.p99) : 0,

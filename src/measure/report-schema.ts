@@ -122,7 +122,8 @@ export const ReportSchema = Type.Object({
       '"other load:" other processes kept more than 10 % of the service\'s capacity busy on its cores (it competed for CPU); ' +
       '"short window:" the window was under 100 ms, ten 10 ms ticks of /proc/stat, so per-core figures are coarse; ' +
       '"impossible:" cpu.coresUsed exceeds the allowed cores\' summed busy by more than a tick per core, or the allowed cores themselves (a measuring fault: do not use the numbers); ' +
-      '"no steal data:" per-core figures came from os.cpus(), so steal and iowait cannot be seen. Empty when nothing is suspect'
+      '"no steal data:" per-core figures came from os.cpus(), so steal and iowait cannot be seen; ' +
+      '"partial cpu:" cpu covers one process of several that ran the job (cluster: the coordinating replica; byReplica has each replica\'s), so other load is not checked. Empty when nothing is suspect'
   }),
   eventLoop: Type.Object({
     utilization: Type.Number({ description: 'main event loop busy share over the job, 0…1' }),

@@ -99,6 +99,9 @@ test('a cluster job across three replicas: exact totals, every replica ran slice
   assert.equal(byReplica.reduce((sum, row) => sum + row.tasks, 0), tasks)
   assert.equal(byReplica.reduce((sum, row) => sum + row.slices, 0), report.dispatches, 'every slice handed out was merged once')
   assert.equal(report.retriedSlices, 0)
+  // The report's cpu is the coordinator's alone, and says so instead of taking the other replicas for other load.
+  assert.ok(report.warnings.some((warning: string) => warning.startsWith('partial cpu: ')), JSON.stringify(report.warnings))
+  assert.ok(!report.warnings.some((warning: string) => warning.startsWith('other load:')), JSON.stringify(report.warnings))
   // queueMs ≤ responseMs: each task kept the due time its lane took it at
   assert.ok(report.queueMs.max <= report.responseMs.max)
   checkAgainstLogs(job, tasks, replicas[0]!)
@@ -110,6 +113,20 @@ test('a cluster job across three replicas: exact totals, every replica ran slice
     counted += Number(match?.[1] ?? 0)
   }
   assert.equal(counted, tasks, 'the replicas\' task metrics add up to the job')
+})
+
+test('compare accepts cluster like any mode: a row per level, fitted by the scaling law over slices in flight', { skip: redisServer.skip }, async () => {
+  const { status, body: comparison } = await call(`${replicas[0]!.url}/experiments/compare`, 'POST', { workload: 'hash', tasks: 240, params: HASH, modes: ['cluster'], concurrency: [1, 2, 3], warmup: { tasks: 12 } })
+  assert.equal(status, 200, JSON.stringify(comparison))
+  const rows = comparison.rows.filter((row: { mode: string }) => row.mode === 'cluster')
+  assert.deepEqual(rows.map((row: { concurrency: number }) => row.concurrency), [1, 2, 3])
+  for (const row of rows) assert.equal(row.status, 'succeeded', JSON.stringify(row.error))
+  assert.deepEqual(comparison.skipped, [])
+  const scaling = comparison.scaling.find((fit: { mode: string }) => fit.mode === 'cluster')
+  assert.equal(scaling.over, 'workers', 'N = slices in flight (the mode\'s workersFor)')
+  assert.equal(scaling.levels, 3)
+  assert.equal(scaling.fitted, true, JSON.stringify(scaling))
+  assert.ok(Number.isFinite(scaling.sigma) && Number.isFinite(scaling.kappa), JSON.stringify(scaling))
 })
 
 test('cancel stops every replica\'s slices within a second', { skip: redisServer.skip }, async () => {
