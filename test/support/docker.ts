@@ -146,6 +146,13 @@ export async function until (check: () => Promise<boolean>, timeoutMs: number, w
   }
 }
 
+/** GET a JSON answer, given up on after timeoutMs (a container that hangs must not hang the test). */
+export async function getJson<T> (url: string, timeoutMs = 10_000): Promise<T> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) })
+  assert.equal(response.status, 200, `GET ${url}: ${response.status}`)
+  return await response.json() as T
+}
+
 export interface JobAnswer { id: string, status: string, error?: unknown, report?: { tasks: { done: number, failed?: number }, byReplica?: Array<{ replica: string, tasks: number, slices: number }> } }
 
 /** POST /jobs?wait=true: the status code and the job (or the error body). */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { parse } from 'yaml'
-import { baseUrl, buildImage, dockerEngine, ok, root, run, runJob, uniqueName, until, waitHealthy, type RunOptions } from '../support/docker.js'
+import { baseUrl, buildImage, dockerEngine, getJson, ok, root, run, runJob, uniqueName, until, waitHealthy, type RunOptions } from '../support/docker.js'
 
 // docker-compose.yml's cluster profile for real, as docs/containers.md runs it: three app-cluster replicas on one
 // Redis, Prometheus finding them by DNS, one cluster job whose slices run in all three containers.
@@ -60,7 +60,7 @@ test('the compose cluster profile: three replicas, Redis and Prometheus up, one 
   const prometheus = baseUrl(await compose(['port', 'prometheus', '9090']))
   let targets: Target[] = []
   await until(async () => {
-    targets = (await (await fetch(`${prometheus}/api/v1/targets?state=active`)).json() as { data: { activeTargets: Target[] } }).data.activeTargets
+    targets = (await getJson<{ data: { activeTargets: Target[] } }>(`${prometheus}/api/v1/targets?state=active`)).data.activeTargets
     const cluster = targets.filter((target) => target.labels.job === 'concurrency-lab-cluster')
     return cluster.length === 3 && cluster.every((target) => target.health === 'up')
   }, 60_000, 'Prometheus to scrape three replicas', () => JSON.stringify(targets, null, 1))
@@ -71,7 +71,7 @@ test('the compose cluster profile: three replicas, Redis and Prometheus up, one 
 
   // One cluster job, submitted to the first replica, split over all three.
   const url = baseUrl(await compose(['port', '--index=1', 'app-cluster', '3000']))
-  const info = await (await fetch(`${url}/`)).json() as { modes: string[], unavailableModes?: Record<string, string> }
+  const info = await getJson<{ modes: string[], unavailableModes?: Record<string, string> }>(`${url}/`)
   assert.ok(info.modes.includes('cluster'), info.modes.join(', '))
   assert.equal(info.unavailableModes?.cluster, undefined, 'cluster is available with REDIS_URL')
   const jobStarted = Date.now()
@@ -92,7 +92,7 @@ test('the compose cluster profile: three replicas, Redis and Prometheus up, one 
   const tasksByIp = new Map<string, number>()
   await until(async () => {
     const query = encodeURIComponent('sum by (instance) (conclab_tasks_total{job="concurrency-lab-cluster", mode="cluster"})')
-    const result = (await (await fetch(`${prometheus}/api/v1/query?query=${query}`)).json() as { data: { result: Sample[] } }).data.result
+    const result = (await getJson<{ data: { result: Sample[] } }>(`${prometheus}/api/v1/query?query=${query}`)).data.result
     tasksByIp.clear()
     for (const sample of result) tasksByIp.set(sample.metric.instance!.replace(/:3000$/, ''), Number(sample.value[1]))
     return [...tasksByIp.values()].reduce((sum, value) => sum + value, 0) === 600

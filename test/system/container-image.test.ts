@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { test } from 'node:test'
-import { baseUrl, buildImage, containerState, dockerEngine, ok, run, runJob, uniqueName, until, waitHealthy } from '../support/docker.js'
+import { baseUrl, buildImage, containerState, dockerEngine, getJson, ok, run, runJob, uniqueName, until, waitHealthy } from '../support/docker.js'
 
 // The image as a user builds and runs it (docs/containers.md): built from the Dockerfile on the node:24-bookworm-slim
 // stand-in (.ci/containers.sh), healthy, a job in every mode it can run, then `docker stop` as an orchestrator does it.
@@ -31,7 +31,7 @@ test('the image: built from the Dockerfile, healthy, a job in every mode, docker
 
   // Every mode GET / lists: those it can run succeed with every task done; the others (cluster, without REDIS_URL)
   // are listed as unavailable, and a job in one is a 400.
-  const info = await (await fetch(`${url}/`)).json() as Info
+  const info = await getJson<Info>(`${url}/`)
   const unavailable = info.unavailableModes ?? {}
   assert.ok(info.modes.length >= 5, info.modes.join(', '))
   if (info.modes.includes('cluster')) assert.ok(unavailable.cluster, 'cluster is unavailable without REDIS_URL')
@@ -59,6 +59,7 @@ test('the image: built from the Dockerfile, healthy, a job in every mode, docker
   const submitted = await fetch(`${url}/jobs`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
+    signal: AbortSignal.timeout(10_000),
     body: JSON.stringify({ workload: 'hash', mode: 'processes', tasks: 1_000_000, concurrency: 2, params: { bytes: 65_536, rounds: 20 } })
   })
   assert.equal(submitted.status, 202, await submitted.clone().text())
@@ -66,7 +67,7 @@ test('the image: built from the Dockerfile, healthy, a job in every mode, docker
   // Host PIDs of everything in the container: tini, the service and the job's two children at least.
   let pids: number[] = []
   await until(async () => {
-    const job = await (await fetch(`${url}/jobs/${id}`)).json() as { status: string }
+    const job = await getJson<{ status: string }>(`${url}/jobs/${id}`)
     pids = (await ok('docker', ['top', container, '-o', 'pid'])).trim().split('\n').slice(1).map(Number)
     return job.status === 'running' && pids.length >= 4
   }, 30_000, 'the long job running in two child processes', async () => ok('docker', ['top', container]))
