@@ -148,6 +148,27 @@ test('cancel stops every replica\'s slices within a second', { skip: redisServer
   assert.deepEqual(await Promise.all(replicas.map(slicesRunning)), [0, 0, 0])
 })
 
+test('a cluster job streams progress and series rows over SSE, and its timeout stops every replica as a cancel does', { skip: redisServer.skip }, async () => {
+  const { body: job } = await call(`${replicas[2]!.url}/jobs`, 'POST', { workload: 'hash', mode: 'cluster', tasks: 200_000, concurrency: 6, params: HASH, timeoutMs: 2500 })
+  const stream = await fetch(`${replicas[2]!.url}/jobs/${job.id as string}/events`, { signal: AbortSignal.timeout(20_000) })
+  let text = ''
+  const decoder = new TextDecoder()
+  for await (const chunk of stream.body!) {
+    text += decoder.decode(chunk as Uint8Array, { stream: true })
+    if (text.includes('event: end')) break
+  }
+  const progress = [...text.matchAll(/event: progress\ndata: (.*)\n/g)].map((match) => JSON.parse(match[1]!) as { done: number, latest?: { done: number } | null })
+  assert.ok(progress.length >= 3, `${progress.length} progress events`)
+  const dones = progress.map((event) => event.done)
+  assert.deepEqual(dones, [...dones].sort((a, b) => a - b), 'progress only grows')
+  assert.ok(dones.at(-1)! > 0)
+  assert.ok(progress.some((event) => (event.latest?.done ?? 0) > 0), 'progress events carry the series row being filled')
+  const end = JSON.parse(/event: end\ndata: (.*)\n/.exec(text)![1]!) as JobView
+  assert.equal(end.status, 'failed')
+  assert.equal(end.error?.code, 'JOB_TIMEOUT')
+  await until('no replica runs a slice after the timeout', async () => (await Promise.all(replicas.map(slicesRunning))).every((n) => n === 0) ? true : undefined, 1000)
+})
+
 test('SIGKILL of a replica mid-job: its slice runs again elsewhere, the count is exact, no task counted twice', { skip: redisServer.skip }, async () => {
   const tasks = 1500
   const victim = replicas[2]!
