@@ -43,8 +43,16 @@ echo "smoke: npm start listens at $url"
 json () { node -e 'let s = ""; process.stdin.on("data", (d) => { s += d }).on("end", () => console.log(new Function("v", "return " + process.argv[1])(JSON.parse(s))))' "$1"; }
 modes=$(curl -fsS "$url/" | json 'v.modes.join(" ")')
 [ -n "$modes" ] || fail 'GET / lists no modes'
+# A mode this configuration cannot run (cluster, without REDIS_URL) must be listed with why, and refused with a 400.
+unavailable=$(curl -fsS "$url/" | json 'Object.keys(v.unavailableModes).join(" ")')
 tasks=20
 for mode in $modes; do
+  if [[ " $unavailable " == *" $mode "* ]]; then
+    code=$(curl -sS -o /dev/null -w '%{http_code}' -X POST "$url/jobs" -H 'content-type: application/json' -d "{\"workload\":\"hash\",\"mode\":\"$mode\",\"tasks\":$tasks,\"concurrency\":1}")
+    [ "$code" = 400 ] || fail "$mode is listed as unavailable but a job in it answered HTTP $code, not 400"
+    echo "smoke: $mode is unavailable here, and a job in it is a 400"
+    continue
+  fi
   for concurrency in 2 1; do
     body=$(curl -sS -X POST "$url/jobs?wait=true" -H 'content-type: application/json' -H 'accept: application/json' \
       -d "{\"workload\":\"hash\",\"mode\":\"$mode\",\"tasks\":$tasks,\"concurrency\":$concurrency}" -w '\n%{http_code}')
