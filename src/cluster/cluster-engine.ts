@@ -165,11 +165,10 @@ export class ClusterEngine implements ModeEngine {
     if (this.#closing) return
     this.#closing = true
     // Slices running here may finish; beyond CLOSE_WAIT_MS they are left to BullMQ's stalled recovery elsewhere.
-    const closed = this.#worker.close()
-    const wait = sleep(CLOSE_WAIT_MS, undefined, { ref: false })
-    await Promise.race([closed, wait])
+    if (this.#running.size > 0) await Promise.race([this.#worker.close(), sleep(CLOSE_WAIT_MS, undefined, { ref: false })])
     await Promise.race([this.#worker.close(true), sleep(500, undefined, { ref: false })]).catch(() => {})
-    await Promise.allSettled([this.#events.close(), this.#queue.close()])
+    // With Redis away these would wait for it: the connections are cut below either way.
+    await Promise.race([Promise.allSettled([this.#events.close(), this.#queue.close()]), sleep(1000, undefined, { ref: false })])
     for (const timer of this.#cancelled.values()) clearTimeout(timer)
     for (const redis of this.#connections) redis.disconnect()
     await this.#prepared.closeAll()
