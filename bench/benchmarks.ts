@@ -7,6 +7,7 @@ import { p4 } from './p4-hash-kernel.js'
 import { p5 } from './p5-io-concurrency.js'
 import { p6 } from './p6-responsiveness.js'
 import { p7 } from './p7-memory.js'
+import { p8 } from './p8-cluster.js'
 import { x } from './x-startup-scrape.js'
 
-export const benchmarks: Benchmark[] = [p1, p2, p3, p4, p5, p6, p7, x]
+export const benchmarks: Benchmark[] = [p1, p2, p3, p4, p5, p6, p7, p8, x]

@@ -13,10 +13,15 @@ const EXPECTED = [
   'P3.threads', 'P3.threads.total', 'P3.pool', 'P3.pool.total', 'P3.processes', 'P3.processes.total', 'P3.bare',
   'P4',
   'P5.async', 'P5.async.total', 'P5.pool', 'P5.pool.total', 'P5.threads', 'P5.threads.total', 'P5.processes', 'P5.processes.total',
-  'P6.pool', 'P6.inline', 'P7', 'X.startup', 'X.scrape'
+  'P6.pool', 'P6.inline', 'P7',
+  'P8.scale', 'P8.scale.bare', 'P8.one', 'P8.slice.1', 'P8.slice.10', 'P8.slice.100',
+  'X.startup', 'X.scrape'
 ]
-/** Measures whose number may be 0 or below: P7 is a growth (a slope), which a short run can find negative. */
-const SIGNED = new Set(['P7'])
+/**
+ * Measures whose number may be 0 or below: P7 is a growth (a slope), P8.slice.* a difference of two walls (cluster −
+ * pool), either of which a short run can find negative.
+ */
+const SIGNED = new Set(['P7', 'P8.slice.1', 'P8.slice.10', 'P8.slice.100'])
 
 interface QuickResults {
   quick: boolean
@@ -28,8 +33,10 @@ interface QuickResults {
 }
 
 const openssl = external('openssl')
+/** P8 starts its own redis-server (the cluster mode's Redis) */
+const redisServer = external('redis-server')
 
-test('npm run bench -- --quick runs every benchmark and each produces a number (no verdicts, no tracked file touched)', { timeout: 600_000, skip: openssl.skip }, async (t) => {
+test('npm run bench -- --quick runs every benchmark and each produces a number (no verdicts, no tracked file touched)', { timeout: 600_000, skip: openssl.skip || redisServer.skip }, async (t) => {
   const tracked = ['BENCHMARKS.md', 'bench/results/latest.json', 'bench/results/latest.md']
   const before = await Promise.all(tracked.map((path) => readFile(new URL(path, root), 'utf8')))
   // Its own process group, so that a timeout kills the bench and every server it started.
