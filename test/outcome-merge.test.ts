@@ -50,3 +50,20 @@ test('an empty histogram survives the trip as data, and merging it changes nothi
   one.merge(empty)
   assert.deepEqual(one.summary(), { count: 1, min: 2.5, p50: 2.5, p90: 2.5, p99: 2.5, max: 2.5, mean: 2.5 })
 })
+
+test('a histogram\'s bins: log-spaced, 10 per decade, from min\'s bin to max\'s, counts adding up exactly', () => {
+  const stats = new LatencyStats()
+  const values = [0.05, 0.051, 0.2, 0.2, 3, 3.1, 47, 1000]
+  for (const value of values) stats.record(value)
+  const bins = stats.bins()
+  assert.equal(bins.reduce((sum, bin) => sum + bin.count, 0), values.length)
+  for (let i = 1; i < bins.length; i++) assert.ok(Math.abs(Math.log10(bins[i]!.le / bins[i - 1]!.le) - 0.1) < 1e-3, 'one tenth of a decade apart')
+  assert.ok(bins[0]!.le >= 0.05 && bins[0]!.le < 0.05 * 10 ** 0.1, 'the first bin holds min')
+  assert.ok(bins.at(-1)!.le >= 1000 && bins.at(-1)!.le < 1000 * 10 ** 0.1, 'the last bin holds max')
+  // Every value lands in the bin whose range holds it.
+  for (const value of values) {
+    const bin = bins.find((candidate) => candidate.le >= value * (1 - 1e-3))!
+    assert.ok(bin.count > 0, `${value} ms in the bin up to ${bin.le}`)
+  }
+  assert.deepEqual(new LatencyStats().bins(), [])
+})

@@ -25,8 +25,9 @@ export function jobAsCsv (job: JobView): string {
   const { report, links: _links, ...rest } = job
   flatten(rest, '', fields)
   if (report) {
-    // Lists of varying length stay out of the one row: series has GET /jobs/:id/series, warnings the JSON and the table.
-    const { errors: _errors, results: _results, series: _series, warnings: _warnings, ...numbers } = report
+    // Lists of varying length stay out of the one row: series has GET /jobs/:id/series, warnings the JSON and the table,
+    // the histograms' bins the JSON.
+    const { errors: _errors, results: _results, series: _series, warnings: _warnings, histograms: _histograms, ...numbers } = report
     flatten(numbers, 'report', fields)
   }
   return `${fields.map(([key]) => csvField(key)).join(',')}\n${fields.map(([, value]) => csvField(value)).join(',')}\n`
@@ -75,7 +76,12 @@ export function jobAsTable (job: JobView): string {
   const errors = report.errors.map((error) => `  task ${error.index} (${error.worker}): ${error.message}`)
   if (report.errorsOmitted > 0) errors.push(`  … ${report.errorsOmitted} more`)
   const warnings = report.warnings.map((warning) => `  ${warning}`)
-  return [table([...head, ...body]), '', workers,
+  // A cluster job: each replica's share, fairness across machines.
+  const replicas = report.byReplica
+    ? ['', table([['replica', 'slices', 'retried', 'tasks', 'tasks/s', 'busy ms', 'cores used'],
+        ...report.byReplica.map((row) => [row.replica, String(row.slices), String(row.retried), String(row.tasks), num(row.tasksPerSec), num(row.busyMs), num(row.cpu.coresUsed)])])]
+    : []
+  return [table([...head, ...body]), '', workers, ...replicas,
     ...(warnings.length > 0 ? ['', 'warnings', ...warnings] : []),
     ...(errors.length > 0 ? ['', 'errors', ...errors] : [])].join('\n') + '\n'
 }

@@ -3,6 +3,12 @@ import type { LatencySummary } from './report-schema.js'
 
 const round = (ms: number) => Number(ms.toFixed(4))
 
+/** Bins per power of ten of a report's histograms: fine enough to show a second mode of a distribution. */
+const BINS_PER_DECADE = 10
+
+/** One bin of a histogram chart: the samples above the previous bin's `le` up to this one's (ms). */
+export interface HistogramBin { le: number, count: number }
+
 /** Values below this (in ns) have a bucket each; above, a bucket spans 1/1024 of its power of two: 3 significant digits. */
 const EXACT_BELOW = 2048
 /** 2^0 … 2^63 as a table: `2 ** n` with a variable n made record() three times slower */
@@ -71,6 +77,27 @@ export class LatencyStats {
 
   get sum (): number {
     return this.#sum
+  }
+
+  /**
+   * Its samples in log-spaced bins for a histogram chart: `perDecade` bins per power of ten of milliseconds (edges
+   * 10^(k/perDecade)), every bin from the one holding min to the one holding max (empty ones too, so a chart shows
+   * the gaps), counts exact. A sample is binned by the value its HDR bucket reads (within 0.1 % of the sample).
+   */
+  bins (perDecade = BINS_PER_DECADE): HistogramBin[] {
+    if (this.#count === 0) return []
+    const binOf = (ms: number) => Math.ceil(Math.log10(Math.max(ms, 1e-6)) * perDecade - 1e-9)
+    const counts = new Map<number, number>()
+    for (const [bucket, n] of this.#buckets) {
+      const ms = Math.min(Math.max(highestOf(bucket) / 1e6, this.#min), this.#max)
+      const bin = binOf(ms)
+      counts.set(bin, (counts.get(bin) ?? 0) + n)
+    }
+    const first = Math.min(...counts.keys())
+    const last = Math.max(...counts.keys())
+    const bins: HistogramBin[] = []
+    for (let bin = first; bin <= last; bin++) bins.push({ le: Number((10 ** (bin / perDecade)).toPrecision(4)), count: counts.get(bin) ?? 0 })
+    return bins
   }
 
   /** Its samples as data, exactly (a cluster slice's result): LatencyStats.from() gives them back. */

@@ -70,6 +70,7 @@ export class ReportBuilder {
       latencyMs: collector.latency.summary(),
       queueMs: collector.queue.summary(),
       responseMs: collector.response.summary(),
+      histograms: { latencyMs: collector.latency.bins(), responseMs: collector.response.bins() },
       arrivals: {
         process: arrivals.rate === undefined ? 'closed' : arrivals.process,
         rate: arrivals.rate ?? null,

@@ -72,6 +72,16 @@ export const MachineSchema = Type.Object({
   poolSize: Type.Integer()
 })
 
+const HistogramBinsSchema = Type.Array(Type.Object({
+  le: Type.Number({ description: 'upper edge of the bin, ms (the lower edge is the previous bin\'s)' }),
+  count: Type.Integer({ description: 'tasks in the bin' })
+}), { description: 'log-spaced bins, 10 per power of ten of ms (edges 10^(k/10)), from the bin of min to the bin of max, empty ones included; counts add up to the summary\'s count' })
+
+export const HistogramsSchema = Type.Object({
+  latencyMs: HistogramBinsSchema,
+  responseMs: HistogramBinsSchema
+}, { description: 'the distributions behind latencyMs and responseMs, for a histogram with cumulative percent (the web page, conclab)' })
+
 export const ReplicaStatsSchema = Type.Object({
   replica: Type.String({ description: 'REPLICA_ID of the replica (default <hostname>-<pid>; Kubernetes: the pod name)' }),
   slices: Type.Integer({ description: 'slices it completed for this job' }),
@@ -113,6 +123,7 @@ export const ReportSchema = Type.Object({
   warmup: Type.Union([Type.Object({ tasks: Type.Integer(), ms: Type.Number() }), Type.Null()], { description: 'what the warm-up ran before the window (in no other figure); null without one' }),
   series: Type.Array(SeriesRowSchema, { description: 'one row per seriesIntervalMs of the window (at most MAX_SERIES_ROWS: beyond, neighbours merge and the interval doubles); done and failed add up to tasks.done and tasks.failed' }),
   seriesIntervalMs: Type.Number({ description: 'the rows\' length: seriesIntervalMs of the spec, doubled each time the rows were merged' }),
+  histograms: HistogramsSchema,
   waitMs: Type.Union([LatencySummarySchema, Type.Null()], { description: 'time tasks waited for a shared resource (db connections)' }),
   gilWaitMs: Type.Union([LatencySummarySchema, Type.Null()], { description: 'with gil: time each task waited for the emulated GIL (null without)' }),
   cpu: CpuWindowSchema,
