@@ -8,6 +8,7 @@ import jobEventRoutes from '../routes/job-events.js'
 import jobRoutes from '../routes/jobs.js'
 import rootRoutes from '../routes/root.js'
 import simRoutes from '../routes/sim.js'
+import uiRoutes from '../routes/ui.js'
 import workRoutes from '../routes/work.js'
 import { probeRequestsLogged, type Config } from './config.js'
 import type { ModeDefinition, ModeEngine } from './executors/mode-definition.js'
@@ -204,5 +205,6 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   await app.register(simRoutes)
   await app.register(metricsRoutes)
   await app.register(labRoutes)
+  await app.register(uiRoutes)
   return app
 }

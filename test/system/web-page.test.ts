@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test, type TestContext } from 'node:test'
+import type { Page } from 'playwright-core'
+import { getJob, listenTestApp } from '../support/app.js'
+import { assertNoErrors, canvasColours, inPage, launchBrowser, waitInPage } from '../support/browser.js'
+import { external } from '../support/external.js'
+
+/**
+ * Issue 13, the web page (web/, routes/ui.ts, docs/web.md) in a real headless chromium driven by playwright-core:
+ * `/` sends a browser to the page; a job submitted through the form moves the progress bar and draws its charts
+ * with data; a long job is cancelled from the page; two jobs are overlaid ("× faster"); with API_TOKEN the page asks
+ * for the token. No console errors anywhere. Screenshots stay in a temp dir (its path is logged).
+ */
+
+const chromium = external('chromium')
+const shots = chromium.available ? mkdtempSync(join(tmpdir(), 'conclab-web-page-shots-')) : ''
+
+async function screenshot (t: TestContext, page: Page, name: string) {
+  const path = join(shots, `${name}.png`)
+  await page.screenshot({ path, fullPage: true })
+  t.diagnostic(`screenshot: ${path}`)
+}
+
+const jobIdShown = (page: Page) => inPage<string>(page, 'return document.querySelector("#job-title").dataset.jobId')
+
+/** Fills the run form: main fields, params (params.<name>) and "More options" (opened first). */
+async function fillRunForm (page: Page, fields: Record<string, string>) {
+  await inPage(page, 'document.querySelector("#run-form details").open = true')
+  for (const [name, value] of Object.entries(fields)) {
+    const select = page.locator(`#run-form select[name="${name}"]`)
+    if (await select.count() > 0) await select.selectOption(value)
+    else await page.locator(`#run-form [name="${name}"]`).fill(value)
+  }
+}
+
+async function submitJob (page: Page, fields: Record<string, string>): Promise<string> {
+  const before = await jobIdShown(page).catch(() => undefined)
+  await fillRunForm(page, fields)
+  await page.locator('#run-submit').click()
+  const started = `document.querySelector('#job-title').dataset.jobId !== undefined && document.querySelector('#job-title').dataset.jobId !== ${JSON.stringify(before ?? null)}`
+  await waitInPage(page, `${started} || document.querySelector('#run-error').textContent !== '' || document.querySelector('#run-form :invalid') !== null`)
+  const refused = await inPage<string>(page, 'return document.querySelector("#run-error").textContent || [...document.querySelectorAll("#run-form :invalid")].map((input) => input.name + ": " + input.validationMessage).join("; ")')
+  assert.equal(refused, '', 'the form started no job')
+  return jobIdShown(page)
+}
+
+async function waitForStatus (page: Page, status: string, timeout = 30_000) {
+  await page.waitForSelector(`#job-status[data-status="${status}"]`, { timeout })
+}
+
+test('GET /: a browser is sent to the page, JSON clients and curl keep the service info; the page\'s files need no token', async (t) => {
+  const { url } = await listenTestApp(t, { API_TOKEN: 'page-test-token-0123456789abcdef' })
+  const get = (path: string, accept?: string, token?: string) => fetch(`${url}${path}`, {
+    redirect: 'manual',
+    headers: { ...(accept ? { accept } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) }
+  })
+  const token = 'page-test-token-0123456789abcdef'
+  const browser = await get('/', 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', token)
+  assert.equal(browser.status, 302)
+  assert.equal(browser.headers.get('location'), '/ui/')
+  for (const accept of [undefined, '*/*', 'application/json', 'text/html;q=0.5, application/json', 'text/html, application/json']) {
+    const answer = await get('/', accept, token)
+    assert.equal(answer.status, 200, `Accept: ${accept}`)
+    assert.equal((await answer.json() as { name: string }).name, 'concurrency-lab', `Accept: ${accept}`)
+    assert.match(answer.headers.get('vary') ?? '', /accept/i)
+  }
+  // The page's files are open (they hold no data); its API calls are not.
+  for (const path of ['/ui/', '/ui/app.js', '/ui/style.css', '/ui/vendor/uPlot.iife.min.js', '/ui/vendor/uPlot.min.css']) {
+    const answer = await get(path)
+    assert.equal(answer.status, 200, path)
+    assert.ok((await answer.arrayBuffer()).byteLength > 100, path)
+  }
+  assert.equal((await get('/ui')).status, 301, '/ui redirects to /ui/')
+  assert.equal((await get('/jobs')).status, 401)
+  // Hidden from the OpenAPI document (the auth and docs tests walk it)
+  const document = await (await get('/docs/json')).json() as { paths: Record<string, unknown> }
+  assert.deepEqual(Object.keys(document.paths).filter((path) => path.startsWith('/ui')), [])
+})
+
+test('the web page in headless chromium: run a job from the form, live progress and charts, cancel, history overlay', { skip: chromium.skip, timeout: 120_000 }, async (t) => {
+  const started = Date.now()
+  const { app, url } = await listenTestApp(t, { POOL_SIZE: 2, PROGRESS_INTERVAL_MS: 50 })
+  const { page, errors } = await launchBrowser(t)
+  t.diagnostic(`screenshots in ${shots}`)
+
+  // `/` in a browser lands on the page; first paint well under a second.
+  await page.goto(`${url}/`)
+  assert.equal(new URL(page.url()).pathname, '/ui/')
+  await page.waitForSelector('body[data-ready="true"]')
+  const paint = await inPage<number | null>(page, 'return performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? null')
+  t.diagnostic(`first contentful paint ${paint?.toFixed(0)} ms`)
+  assert.ok(paint !== null && paint < 1000, `first contentful paint ${paint} ms`)
+
+  // The form comes from the schema: limits shown, the unavailable mode disabled with its reason.
+  const cluster = page.locator('#run-form [name="mode"] option[value="cluster"]')
+  assert.equal(await cluster.isDisabled(), true)
+  assert.match(await cluster.textContent() ?? '', /unavailable: .*REDIS_URL/)
+  assert.match(await page.locator('#run-form').textContent() ?? '', /1 … 1000000|1 … \d+/)
+
+  // 1. A small job through the form: the progress bar moves, the live chart and the report's charts have data.
+  await inPage(page, `
+    window.samples = []
+    window.sampler = setInterval(() => { const bar = document.querySelector('#job-progress'); window.samples.push([bar.value, bar.max]) }, 20)`)
+  const firstId = await submitJob(page, { workload: 'db', mode: 'async', tasks: '200', concurrency: '4', 'params.latencyMs': '20', seriesIntervalMs: '100' })
+  await waitForStatus(page, 'succeeded')
+  const samples = await inPage<Array<[number, number]>>(page, 'clearInterval(window.sampler); return window.samples')
+  assert.ok(samples.some(([value, max]) => max === 200 && value > 0 && value < 200), `the bar moved: ${JSON.stringify(samples.filter(([v], i) => i % 10 === 0))}`)
+  assert.deepEqual(samples.at(-1), [200, 200])
+  const figures = await page.locator('#job-figures').textContent() ?? ''
+  assert.match(figures, /throughput\s*[\d.]+\s*tasks\/s/)
+  assert.match(figures, /200 done/)
+  assert.ok(await canvasColours(page, '#live-chart') > 2, 'the live chart is drawn')
+  assert.ok(await canvasColours(page, '#histogram-chart') > 2, 'the histogram is drawn')
+  const histogramTasks = await inPage<number>(page, 'return document.querySelector("#histogram-chart").chart.data[1].reduce((sum, count) => sum + (count ?? 0), 0)')
+  assert.equal(histogramTasks, 200, 'the histogram holds every task')
+  const liveRows = await inPage<number>(page, 'return document.querySelector("#live-chart").chart.data[0].length')
+  assert.ok(liveRows >= 3, `${liveRows} series rows in the live chart`)
+  assert.equal(await page.locator('#job-result ul[aria-label="CPU busy per core"] li').count(), (await getJob(app, firstId)).report!.cpu.perCore.length)
+  assert.ok(await page.locator('#job-result ul[aria-label="tasks per worker"] li').count() >= 1)
+  // The log-scale toggle redraws the histogram
+  await page.locator('#histogram-log').check()
+  assert.ok(await canvasColours(page, '#histogram-chart') > 2, 'the log histogram is drawn')
+  assert.equal(await page.locator('#link-csv').getAttribute('href'), `/jobs/${firstId}`)
+  await screenshot(t, page, '1-job-finished')
+
+  // 2. A second, slower job (one query at a time) for the overlay
+  const secondId = await submitJob(page, { workload: 'db', mode: 'async', tasks: '40', concurrency: '1', 'params.latencyMs': '10', seriesIntervalMs: '' })
+  await waitForStatus(page, 'succeeded')
+
+  // 3. A long job cancelled from the page: its status becomes cancelled, in the page and in the service.
+  const longId = await submitJob(page, { workload: 'db', mode: 'async', tasks: '100000', concurrency: '1', 'params.latencyMs': '10' })
+  await waitInPage(page, 'document.querySelector("#job-progress").value > 5')
+  await screenshot(t, page, '2-long-job-running')
+  await page.locator('#job-cancel').click()
+  await waitForStatus(page, 'cancelled')
+  assert.equal((await getJob(app, longId)).status, 'cancelled')
+  assert.match(await page.locator('#job-status').textContent() ?? '', /JOB_CANCELLED/)
+
+  // 4. History: pick the two finished jobs and overlay them
+  await page.locator('#history-refresh').click()
+  await page.waitForSelector(`#history-table tr[data-job-id="${secondId}"]`)
+  await page.locator(`#history-table tr[data-job-id="${firstId}"] input[type="checkbox"]`).check()
+  await page.locator(`#history-table tr[data-job-id="${secondId}"] input[type="checkbox"]`).check()
+  await page.locator('#history-overlay').click()
+  const verdict = await page.locator('#overlay-verdict').textContent() ?? ''
+  assert.match(verdict, new RegExp(`^${firstId.slice(0, 8)} async ×4 was [\\d.]+× faster than ${secondId.slice(0, 8)} async ×1`))
+  assert.ok(await canvasColours(page, '#overlay-chart') > 2, 'the overlay is drawn')
+  await page.locator('#history').scrollIntoViewIfNeeded()
+  await screenshot(t, page, '3-overlay')
+
+  assertNoErrors(errors)
+  t.diagnostic(`took ${Date.now() - started} ms`)
+})
+
+test('with API_TOKEN the page asks for the token, keeps it for the tab and sends it', { skip: chromium.skip, timeout: 60_000 }, async (t) => {
+  const token = 'page-test-token-0123456789abcdef'
+  const { url } = await listenTestApp(t, { API_TOKEN: token })
+  const { page, errors } = await launchBrowser(t)
+  await page.goto(`${url}/ui/`)
+  await page.waitForSelector('#token-panel:not([hidden])')
+  await page.locator('#token-input').fill(token)
+  await page.locator('#token-input').press('Enter')
+  await page.waitForSelector('body[data-ready="true"]')
+  assert.match(await page.locator('#machine').textContent() ?? '', /cores/)
+  assert.equal(await inPage<string>(page, 'return sessionStorage.getItem("concurrency-lab.token")'), token)
+  // A reload keeps it: no question asked again
+  await page.reload()
+  await page.waitForSelector('body[data-ready="true"]')
+  assert.equal(await page.locator('#token-panel').isHidden(), true)
+  await screenshot(t, page, '4-with-token')
+  assertNoErrors(errors)
+})
