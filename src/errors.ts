@@ -16,6 +16,7 @@ export const UnknownWorkload = createError<[string, string]>('UNKNOWN_WORKLOAD',
 export const ShuttingDown = createError('SHUTTING_DOWN', 'the service is shutting down and accepts no new jobs', 503)
 export const BodyTooLarge = createError<[number]>('BODY_TOO_LARGE', 'body is larger than %d bytes (BODY_LIMIT_BYTES)', 413)
 export const BodyNotJson = createError<[string]>('BODY_NOT_JSON', 'body is not valid JSON: %s', 400)
+export const ForbiddenKey = createError('FORBIDDEN_KEY', 'body holds a key __proto__ (or constructor.prototype): valid JSON, but refused, since it would change the prototype of the objects it is parsed into (prototype pollution); rename that key', 400)
 export const UnsupportedMediaType = createError<[string]>('UNSUPPORTED_MEDIA_TYPE', "content-type '%s' is not supported; send application/json", 415)
 
 // Answers made before any route (issue 11): Node's HTTP parser and timers refuse the request; client-errors.ts sends these.

@@ -187,6 +187,8 @@ test('bodies: not JSON, empty, too large, or of another content type', async (t)
   await checkCases(app, [
     { name: 'truncated JSON', request: { method: 'POST', url: '/jobs', headers: json, payload: '{"workload": "db", "mode":' }, status: 400, code: 'BODY_NOT_JSON', message: ['JSON'] },
     { name: 'not JSON at all', request: { method: 'POST', url: '/jobs', headers: json, payload: 'workload=db&mode=async' }, status: 400, code: 'BODY_NOT_JSON', message: ['JSON'] },
+    { name: 'a __proto__ key', request: { method: 'POST', url: '/jobs', headers: json, payload: '{"workload":"hash","mode":"pool","params":{"__proto__":{"bytes":1}}}' }, status: 400, code: 'FORBIDDEN_KEY', message: ['__proto__', 'prototype pollution'] },
+    { name: 'a constructor.prototype key', request: { method: 'POST', url: '/jobs', headers: json, payload: '{"workload":"hash","mode":"pool","constructor":{"prototype":{"x":1}}}' }, status: 400, code: 'FORBIDDEN_KEY', message: ['constructor.prototype'] },
     { name: 'empty JSON body', request: { method: 'POST', url: '/jobs', headers: json, payload: '' }, status: 400, code: 'BODY_NOT_JSON', message: ['JSON'] },
     { name: 'body over BODY_LIMIT_BYTES (2048)', request: { method: 'POST', url: '/jobs', headers: json, payload: large }, status: 413, code: 'BODY_TOO_LARGE', message: ['2048', 'BODY_LIMIT_BYTES'] },
     { name: 'application/xml', request: { method: 'POST', url: '/jobs', headers: { 'content-type': 'application/xml' }, payload: '<job/>' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: ['application/xml', 'application/json'] },

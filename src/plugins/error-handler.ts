@@ -1,7 +1,8 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { BodyNotJson, BodyTooLarge, UnsupportedMediaType, type RetryLater } from '../errors.js'
+import secureJson from 'secure-json-parse'
+import { BodyNotJson, BodyTooLarge, ForbiddenKey, UnsupportedMediaType, type RetryLater } from '../errors.js'
 
 /** Fastify's own request errors, re-made with our codes and messages that name the limit. */
 function translate (error: FastifyError, bodyLimit: number, contentType: string): FastifyError {
@@ -24,6 +25,19 @@ export function errorBody (statusCode: number, code: string, message: string) {
  * they are (they name the field); unexpected ones are logged with the request id and hidden from the client.
  */
 export const errorHandler = fp(async function errorHandler (app: FastifyInstance, options: { bodyLimit: number }) {
+  // Fastify's own JSON parser answers every parse failure with one message ("Body is not valid JSON"), a
+  // __proto__ key in valid JSON included: this one says which it was. Same library, same refusals.
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = String(body)
+    if (text.trim() === '') return done(new BodyNotJson('the body is empty'), undefined)
+    try {
+      done(null, secureJson.parse(text, { protoAction: 'error', constructorAction: 'error' }))
+    } catch (error) {
+      const message = (error as Error).message
+      done(/forbidden prototype property/i.test(message) ? new ForbiddenKey() : new BodyNotJson(message), undefined)
+    }
+  })
   app.setErrorHandler((raw: FastifyError, request, reply) => {
     const error = translate(raw, options.bodyLimit, String(request.headers['content-type'] ?? ''))
     const statusCode = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500
