@@ -34,6 +34,7 @@ export const pct = (share) => (share === null || share === undefined ? '–' : `
 /** Milliseconds, with µs below 1 ms and s above 10 s. */
 export function ms (value) {
   if (value === null || value === undefined) return '–'
+  if (value === 0) return '0 ms'
   if (value < 1) return `${(value * 1000).toPrecision(3)} µs`
   if (value >= 10_000) return `${(value / 1000).toFixed(1)} s`
   return num(value, 'ms')

@@ -111,7 +111,7 @@ function timerPicture (timer, holder) {
   const cancel = el('button', { type: 'button', class: 'danger' }, 'Cancel timer')
   cancel.hidden = timer.state === 'done' || timer.state === 'cancelled'
   cancel.addEventListener('click', () => { api(`/timers/${timer.id}`, { method: 'DELETE' }).catch(() => {}) })
-  const parts = [el('p', {}, `timer ${shortId(timer.id)}: ${timer.state}, ${timer.fires} of ${timer.count} fires, latest fire late by at most ${ms(timer.maxLateMs)}`), line, cancel]
+  const parts = [el('p', {}, `timer ${shortId(timer.id)}: ${timer.state}, ${timer.fires} of ${timer.count} fires, fires late by at most ${ms(timer.maxLateMs)}`), line, cancel]
   if (!cancel.hidden) {
     setTimeout(() => {
       api(`/timers/${timer.id}`).then((next) => holder.replaceChildren(...timerPicture(next, holder))).catch(() => {})

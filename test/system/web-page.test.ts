@@ -173,3 +173,55 @@ test('with API_TOKEN the page asks for the token, keeps it for the tab and sends
   await screenshot(t, page, '4-with-token')
   assertNoErrors(errors)
 })
+
+test('compare and the labs from the page: speedups with the scaling-law fit, lost updates, the wait-for cycle, queue depth, a timer', { skip: chromium.skip, timeout: 90_000 }, async (t) => {
+  const started = Date.now()
+  const { url } = await listenTestApp(t, { POOL_SIZE: 2 })
+  const { page, errors } = await launchBrowser(t)
+  await page.goto(`${url}/ui/`)
+  await page.waitForSelector('body[data-ready="true"]')
+
+  // Compare: db queries on the event loop at 1, 2, 4 in flight (three levels: the USL is fitted over concurrency)
+  await page.locator('#compare-form select[name="workload"]').selectOption('db')
+  await page.locator('#compare-form [name="tasks"]').fill('60')
+  for (const box of await page.locator('#compare-form input[id^="cmp-mode-"]:not([disabled])').all()) {
+    if (await box.getAttribute('value') === 'async') await box.check()
+    else await box.uncheck()
+  }
+  await page.locator('#cmp-concurrency').fill('1, 2, 4')
+  await page.locator('#compare-form [name="params.latencyMs"]').fill('2')
+  await page.locator('#compare-submit').click()
+  await page.waitForSelector('#compare-fits li', { timeout: 60_000 })
+  assert.match(await page.locator('#compare-fits').textContent() ?? '', /async: .*λ [\d.]+ tasks\/s, σ/)
+  assert.ok(await canvasColours(page, '#compare-chart') > 2, 'the speedup chart is drawn')
+  assert.equal(await page.locator('#compare-result .table-wrap tbody tr').count(), 4, `the baseline and three runs: ${await page.locator('#compare-result .table-wrap tbody').textContent()}`)
+  await page.locator('#compare').scrollIntoViewIfNeeded()
+  await screenshot(t, page, '5-compare')
+
+  // The labs, each with its picture
+  const runLab = async (id: string, fields: Record<string, string>, done: string) => {
+    for (const [name, value] of Object.entries(fields)) {
+      const select = page.locator(`#${id}-form select[name="${name}"]`)
+      if (await select.count() > 0) await select.selectOption(value)
+      else await page.locator(`#${id}-form [name="${name}"]`).fill(value)
+    }
+    await page.locator(`#${id}-form button[type="submit"]`).click()
+    await waitInPage(page, `document.querySelector('#${id}-answer').textContent.includes(${JSON.stringify(done)}) || document.querySelector('#${id}-status').textContent.includes(':')`, 30_000)
+    const failed = await page.locator(`#${id}-status`).textContent() ?? ''
+    assert.doesNotMatch(failed, /:/, `${id}: ${failed}`)
+  }
+  await runLab('lab-race', { workers: '2', increments: '100000' }, 'lost')
+  assert.match(await page.locator('#lab-race-answer').textContent() ?? '', /unsafe.*lost \d+ of 200000.*atomic.*lost 0 of 200000.*mutex.*lost 0 of 200000/)
+  await runLab('lab-deadlock', { workers: '3', strategy: 'opposite-order' }, 'Deadlock')
+  assert.match(await page.locator('#deadlock-verdict').textContent() ?? '', /wait-for cycle of 3 workers/)
+  assert.equal(await page.locator('#lab-deadlock-answer svg line').count(), 3, 'one arrow per edge of the cycle')
+  await runLab('lab-pc', { messages: '2000', capacity: '8' }, 'Verified')
+  assert.match(await page.locator('#lab-pc-answer').textContent() ?? '', /2000 of 2000 messages consumed, 0 lost/)
+  await runLab('lab-timers', { delayMs: '20', intervalMs: '20', count: '3' }, '3 of 3 fires')
+  assert.match(await page.locator('#lab-timers-answer').textContent() ?? '', /done, 3 of 3 fires/)
+  assert.equal(await page.locator('#lab-timers-answer svg circle').count(), 3)
+  await page.locator('#labs').scrollIntoViewIfNeeded()
+  await screenshot(t, page, '6-labs')
+  assertNoErrors(errors)
+  t.diagnostic(`took ${Date.now() - started} ms`)
+})
