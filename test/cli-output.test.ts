@@ -53,6 +53,9 @@ test('conclab output: tables, Markdown, CSV, JSON lines, the comparison and thre
     const text = renderComparison(comparison, 'table')
     assert.match(text, /^Summary: tasks\/s \(tasks done ÷ wall time; start-up and join excluded\)\n {2}async ran\n {4}\d+\.\d\d × faster than async \(/)
     assert.match(print(jobs, 'table').stdout, /async ran/)
+    assert.doesNotMatch(text, /not counted/, 'nothing left out: no start-up in async')
+    const started = { ...slow, report: { ...slow.report!, startupMs: 100, teardownMs: 5 } }
+    assert.match(renderComparison(compareSpeed([fast, started])!, 'table'), /\n {2}not counted: start-up \+ join async 0 ms, async 105 ms$/)
   })
 
   await t.test('Markdown and CSV', () => {

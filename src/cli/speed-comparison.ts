@@ -1,5 +1,5 @@
 import type { JobView } from '../jobs/job.js'
-import { fixed } from './number-format.js'
+import { ms, fixed } from './number-format.js'
 
 /**
  * hyperfine's summary for the jobs of one run: the fastest, then how many times faster it ran than each other
@@ -26,5 +26,10 @@ export function renderComparison (comparison: Comparison, format: 'table' | 'md'
     `  ${labelOf(comparison.fastest)} ran`,
     ...comparison.others.map(({ job, times }) => `    ${times.toFixed(2)} × faster than ${labelOf(job)} (${rate(comparison.fastest)} vs ${rate(job)})`)
   ]
+  // What tasks/s leaves out, so a mode that pays to start its workers is not flattered by the comparison.
+  const jobs = [comparison.fastest, ...comparison.others.map(({ job }) => job)]
+  if (jobs.some((job) => job.report!.startupMs + job.report!.teardownMs > 0)) {
+    lines.push(`  not counted: start-up + join ${jobs.map((job) => `${labelOf(job)} ${ms(job.report!.startupMs + job.report!.teardownMs)}`).join(', ')}`)
+  }
   return format === 'md' ? lines.map((line) => line.trim()).join('  \n') : lines.join('\n')
 }
