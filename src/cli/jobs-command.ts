@@ -7,12 +7,13 @@ import { renderTable, type OutputFormat, type TableModel } from './table-render.
 /** `conclab jobs`: GET /jobs (newest first) as a table; `--json` prints the service's answer. */
 export function jobsModel (jobs: JobView[]): TableModel {
   return {
-    head: ['id', 'status', 'workload', 'mode', 'tasks', 'concurrency', 'done', 'failed', 'tasks/s', 'p99', 'created'],
+    head: ['id', 'status', 'workload', 'mode', 'tasks', 'conc', 'failed', 'tasks/s', 'p99', 'created (UTC)'],
     align: ['left', 'left', 'left', 'left'],
+    compact: true,
     rows: jobs.map((job) => [
       job.id, job.status, String(job.spec.workload), String(job.spec.mode), String(job.spec.tasks), String(job.spec.concurrency),
-      String(job.progress.done), String(job.progress.failed), job.report ? fixed(job.report.tasksPerSec) : '-', ms(job.report?.latencyMs?.p99),
-      job.createdAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z')
+      String(job.progress.failed), job.report ? fixed(job.report.tasksPerSec) : '-', ms(job.report?.latencyMs?.p99),
+      job.createdAt.replace('T', ' ').replace(/\.\d+Z$/, '')
     ])
   }
 }

@@ -19,6 +19,8 @@ export const DEFAULT_URL = 'http://127.0.0.1:3000'
 
 type Action = (client: ServiceClient, format: OutputFormat) => Promise<number>
 
+const thresholdsOf = (options: { threshold?: string[] }) => (options.threshold ?? []).map(parseThreshold)
+
 interface FormatFlags { json?: boolean, csv?: boolean, md?: boolean }
 const formatOf = (flags: FormatFlags): OutputFormat => flags.json ? 'json' : flags.csv ? 'csv' : flags.md ? 'md' : 'table'
 
@@ -31,7 +33,7 @@ function withOutputFormats (command: Command): Command {
 
 function withThresholds (command: Command): Command {
   return command
-    .option('--threshold <expr>', "fail (exit 99) unless every job meets it, e.g. 'p99<50ms', 'response.p99<=0.2s', 'tasksPerSec>1000', 'errors==0' (repeatable; docs/cli.md)", collect, [])
+    .option('--threshold <expr>', "fail (exit 99) unless every job meets it, e.g. 'p99<50ms', 'response.p99<=0.2s', 'tasksPerSec>1000', 'errors==0' (repeatable; docs/cli.md)", collect)
     .option('-q, --quiet', 'no progress on stderr')
 }
 
@@ -77,20 +79,25 @@ export function buildProgram (streams: Streams & { stderr: NodeJS.WriteStream },
     .option('--arrivals <process>', 'with --rate: constant or poisson')
     .option('--start-delay-ms <ms>', 'wait this long before the first task', integer)
     .option('--series-interval-ms <ms>', 'the length of one row of the report\'s series', integer)
+    .addHelpText('after', `
+Examples:
+  conclab run -w hash -m pool,threads -n 2000 -c 4
+  conclab run -w db -m async -n 500 -c 50 -p latencyMs=10 --threshold 'response.p99<50ms' --threshold 'errors==0'
+  conclab run -w hash -m pool -n 1000 -c 2 --params '{"bytes":1048576,"rounds":2}' --json > job.json`)
   run.action(act(run, (client, format) => {
-    const options = run.opts<Parameters<typeof runCommand>[1] & { threshold: string[] }>()
-    return runCommand(client, { ...options, format, thresholds: options.threshold.map(parseThreshold), quiet: options.quiet ?? false }, streams)
+    const options = run.opts<Parameters<typeof runCommand>[1] & { threshold?: string[] }>()
+    return runCommand(client, { ...options, format, thresholds: thresholdsOf(options), quiet: options.quiet ?? false }, streams)
   }))
   // A bad threshold is an error before anything runs, whatever the command does first.
-  run.hook('preAction', () => { for (const text of run.opts<{ threshold: string[] }>().threshold) parseThreshold(text) })
+  run.hook('preAction', () => { thresholdsOf(run.opts()) })
 
   const watch = withThresholds(withOutputFormats(program.command('watch <id>')
     .description('follow a running job (progress on stderr) and print its report when it ends')))
   watch.action(act(watch, (client, format) => {
-    const options = watch.opts<{ threshold: string[], quiet?: boolean }>()
-    return watchCommand(client, watch.args[0]!, { format, thresholds: options.threshold.map(parseThreshold), quiet: options.quiet ?? false }, streams)
+    const options = watch.opts<{ threshold?: string[], quiet?: boolean }>()
+    return watchCommand(client, watch.args[0]!, { format, thresholds: thresholdsOf(options), quiet: options.quiet ?? false }, streams)
   }))
-  watch.hook('preAction', () => { for (const text of watch.opts<{ threshold: string[] }>().threshold) parseThreshold(text) })
+  watch.hook('preAction', () => { thresholdsOf(watch.opts()) })
 
   const jobs = withOutputFormats(program.command('jobs')
     .description('recent jobs, newest first')

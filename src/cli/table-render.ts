@@ -10,6 +10,8 @@ export interface TableModel {
   rows: string[][]
   /** column alignment; default: left for the first column, right for the others */
   align?: Array<'left' | 'right'>
+  /** no rule between rows (long lists) */
+  compact?: boolean
 }
 
 export type OutputFormat = 'table' | 'md' | 'csv' | 'json'
@@ -20,7 +22,7 @@ export function boxTable (model: TableModel): string {
   const table = new Table({
     head: model.head,
     colAligns: model.head.map((_, column) => alignOf(model, column)),
-    style: { head: [], border: [] }
+    style: { head: [], border: [], compact: model.compact ?? false }
   })
   table.push(...model.rows)
   return table.toString()
