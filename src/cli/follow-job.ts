@@ -41,8 +41,8 @@ export async function followJob (client: ServiceClient, id: string, onProgress: 
   }
   for (;;) {
     const job = await client.json<JobView>('GET', path, `job ${id}`, signal ? { signal } : {})
-    if (ended || FINISHED.has(job.status)) return job
     onProgress(job.progress)
+    if (ended || FINISHED.has(job.status)) return job
     await sleep(POLL_MS, undefined, signal ? { signal } : {})
   }
 }

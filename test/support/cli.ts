@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import type { TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
 
@@ -14,10 +14,10 @@ export const STACK_FRAME = /^\s+at .+[:(]/m
 const shellQuote = (word: string) => /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`
 
 /**
- * Runs a command in its own process group, killed (the group) after the test or after `timeoutMs`. The CLI runs
+ * Starts a command in its own process group, killed (the group) after the test or after `timeoutMs`. The CLI runs
  * from source (CONCLAB_FROM_SOURCE=1), so a stale dist/ never stands in for the code under test.
  */
-export function runCommand (t: TestContext, command: string, args: string[], { env = {}, timeoutMs = 60_000, cwd = repoRoot }: { env?: Record<string, string | undefined>, timeoutMs?: number, cwd?: string } = {}): Promise<CliResult> {
+export function startCommand (t: TestContext, command: string, args: string[], { env = {}, timeoutMs = 60_000, cwd = repoRoot }: { env?: Record<string, string | undefined>, timeoutMs?: number, cwd?: string } = {}): { child: ChildProcess, done: Promise<CliResult> } {
   const started = performance.now()
   const child = spawn(command, args, {
     cwd,
@@ -30,15 +30,26 @@ export function runCommand (t: TestContext, command: string, args: string[], { e
   const timer = setTimeout(kill, timeoutMs)
   let stdout = ''
   let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-  return new Promise((resolve, reject) => {
+  child.stdout!.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
+  child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  const done = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject)
     child.on('close', (code, signal) => {
       clearTimeout(timer)
       resolve({ code, signal, stdout, stderr, ms: performance.now() - started })
     })
   })
+  return { child, done }
+}
+
+/** A command to its end. */
+export function runCommand (t: TestContext, command: string, args: string[], options: { env?: Record<string, string | undefined>, timeoutMs?: number, cwd?: string } = {}): Promise<CliResult> {
+  return startCommand(t, command, args, options).done
+}
+
+/** `conclab <args>` started, stdout and stderr piped (not a terminal). */
+export function startCli (t: TestContext, args: string[], options: { env?: Record<string, string | undefined>, timeoutMs?: number } = {}) {
+  return startCommand(t, process.execPath, [conclabBin, ...args], options)
 }
 
 /** `conclab <args>` with stdout and stderr piped (not a terminal). */

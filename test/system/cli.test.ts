@@ -9,10 +9,11 @@
  *     └──spawn node bin/conclab.js … | script -qfec … | bash -c <block> ──HTTP──▶ the service
  */
 import assert from 'node:assert/strict'
+import { get, type IncomingMessage } from 'node:http'
 import { test } from 'node:test'
 import type { JobView } from '../../src/jobs/job.js'
 import { listenTestApp, submitJob, waitFor } from '../support/app.js'
-import { repoRoot, runCli, runCliOnTerminal, runCommand, STACK_FRAME } from '../support/cli.js'
+import { repoRoot, runCli, runCliOnTerminal, runCommand, STACK_FRAME, startCli } from '../support/cli.js'
 import { codeBlocks, isShell, where } from '../support/docs-markdown.js'
 import { external } from '../support/external.js'
 
@@ -105,6 +106,35 @@ test('conclab against a started service', { timeout: 300_000 }, async (t) => {
     assert.match(result.stderr, /^async: 100\/100 tasks \(100%\)/m)
   })
 
+  await t.test('watch polls GET /jobs/:id when the service refuses another event stream (429)', async (t) => {
+    const strict = await listenTestApp(t, { MAX_SSE_STREAMS_PER_JOB: 1 })
+    const job = (await strict.app.inject({ method: 'POST', url: '/jobs', payload: { workload: 'db', mode: 'async', tasks: 50, concurrency: 1, params: { latencyMs: 10 } } })).json() as JobView
+    // the one stream this job may have, held open by the test
+    const held = await new Promise<IncomingMessage>((resolve) => get(`${strict.url}/jobs/${job.id}/events`, resolve))
+    t.after(() => held.destroy())
+    assert.equal(held.statusCode, 200)
+    const result = await timed('watch (polling)', runCli(t, ['watch', job.id, '--url', strict.url]))
+    assert.equal(result.code, 0, result.stderr)
+    assert.match(result.stdout, new RegExp(`job ${job.id} succeeded`))
+    assert.match(result.stderr, /^async: 50\/50 tasks \(100%\)/m)
+  })
+
+  await t.test('Ctrl-C (SIGINT) during a run cancels the job running and exits 130', async (t) => {
+    const { child, done } = startCli(t, ['run', '--workload', 'db', '--mode', 'async', '--tasks', '10000', '--concurrency', '1', '--param', 'latencyMs=10', '--url', url])
+    let running: JobView | undefined
+    await waitFor(async () => {
+      const { jobs } = (await app.inject({ method: 'GET', url: '/jobs?status=running' })).json() as { jobs: JobView[] }
+      running = jobs[0]
+      return running !== undefined && running.progress.done > 0
+    }, 20_000, 'the job to run')
+    child.kill('SIGINT')
+    const result = await done
+    assert.equal(result.code, 130, result.stderr)
+    assert.match(result.stderr, new RegExp(`^conclab: interrupted; cancelled job ${running!.id}$`, 'm'))
+    assert.doesNotMatch(result.stderr, STACK_FRAME)
+    assert.equal((await getJob(running!.id)).status, 'cancelled')
+  })
+
   await t.test('jobs lists recent jobs; cancel stops a running one', async (t) => {
     const long = await submitJob(app, { workload: 'db', mode: 'async', tasks: 10_000, concurrency: 1, params: { latencyMs: 20 } })
     await waitFor(async () => (await getJob(long.id)).status === 'running', 10_000, 'the long job to run')
@@ -120,7 +150,8 @@ test('conclab against a started service', { timeout: 300_000 }, async (t) => {
     assert.equal(again.code, 2)
     assert.match(again.stderr, /^conclab: cancel [\w-]+: .*\(409 JOB_ALREADY_FINISHED\)\n$/)
     const listed = JSON.parse((await runCli(t, ['jobs', '--json', '--status', 'cancelled', '--url', url])).stdout) as { jobs: JobView[] }
-    assert.deepEqual(listed.jobs.map((job) => job.id), [long.id])
+    assert.ok(listed.jobs.some((job) => job.id === long.id), 'the cancelled job is listed')
+    assert.ok(listed.jobs.every((job) => job.status === 'cancelled'), '--status cancelled')
   })
 
   await t.test('compare: the rows and the scaling-law fit per mode', async (t) => {
