@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { Writable } from 'node:stream'
 import { test } from 'node:test'
 import type { JobView } from '../src/jobs/job.js'
-import { jobsAsCsv, CSV_HEAD } from '../src/cli/job-report.js'
+import { jobsAsCsv, CSV_HEAD, renderJob } from '../src/cli/job-report.js'
 import { printJobs } from '../src/cli/job-output.js'
 import { compareSpeed, renderComparison } from '../src/cli/speed-comparison.js'
 import { parseThreshold } from '../src/cli/thresholds.js'
@@ -73,6 +73,19 @@ test('conclab output: tables, Markdown, CSV, JSON lines, the comparison and thre
     assert.equal(Number(row.tasksPerSec), fast.report!.tasksPerSec)
     assert.equal(Number(row['responseMs.p99']), fast.report!.responseMs!.p99)
     assert.equal(jobsAsCsv([fast]).split('\n').length, 2)
+  })
+
+  await t.test('--histogram: the report\'s bins with a bar and the cumulative percent', () => {
+    const bins = fast.report!.histograms.responseMs
+    const text = renderJob(fast, 'table', { histogram: 'response' })
+    assert.match(text, /│ response ms ≤ │ count │ +cum % │/)
+    const rows = [...text.matchAll(/^│ +([\d.]+) │ +(\d+) │ +([\d.]+) │ (█*) +│$/gm)]
+    assert.equal(rows.length, bins.length, 'one row per bin, empty ones included')
+    assert.deepEqual(rows.map((row) => Number(row[2])), bins.map((bin) => bin.count))
+    assert.equal(rows.at(-1)![3], '100.00')
+    assert.ok(rows.every((row) => (row[4] === '') === (row[2] === '0')), 'a bar exactly where there are tasks')
+    assert.match(renderJob(fast, 'md', { histogram: 'latency' }), /^\| service ms ≤ \| count \| cum % \| {2}\|$/m)
+    assert.doesNotMatch(renderJob(fast, 'table'), /ms ≤/, 'only when asked')
   })
 
   await t.test('JSON: one line per job, each the job itself', () => {

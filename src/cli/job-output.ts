@@ -1,5 +1,6 @@
 import type { JobView } from '../jobs/job.js'
 import { EXIT } from './cli-error.js'
+import type { HistogramKind } from './histogram-chart.js'
 import { jobsAsCsv, renderJob } from './job-report.js'
 import { compareSpeed, labelOf, renderComparison } from './speed-comparison.js'
 import { checkAll, failureLine, renderThresholds } from './threshold-report.js'
@@ -13,16 +14,17 @@ export interface Streams { stdout: NodeJS.WritableStream, stderr: NodeJS.Writabl
  * 1 when a job did not succeed, else 99 when a threshold failed, else 0.
  *   json  one line per job, each exactly what GET /jobs/:id answers (JSON Lines: one job is plain JSON)
  *   csv   a header and one row per job (job-report.ts CSV_HEAD)
- *   table / md   per job its tables, then the speed comparison and the thresholds
+ *   table / md   per job its tables (and its histogram with --histogram), then the speed comparison and the thresholds
  */
-export function printJobs (jobs: JobView[], format: OutputFormat, thresholds: Threshold[], { stdout, stderr }: Streams): number {
+export function printJobs (jobs: JobView[], format: OutputFormat, thresholds: Threshold[], { stdout, stderr }: Streams,
+  { histogram }: { histogram?: HistogramKind | undefined } = {}): number {
   const results = checkAll(thresholds, jobs)
   if (format === 'json') {
     stdout.write(jobs.map((job) => `${JSON.stringify(job)}\n`).join(''))
   } else if (format === 'csv') {
     stdout.write(`${jobsAsCsv(jobs)}\n`)
   } else {
-    const sections = jobs.map((job) => renderJob(job, format))
+    const sections = jobs.map((job) => renderJob(job, format, { histogram }))
     const comparison = compareSpeed(jobs)
     if (comparison) sections.push(renderComparison(comparison, format))
     if (results.length > 0) sections.push(format === 'md' ? `\`\`\`\n${renderThresholds(results)}\n\`\`\`` : renderThresholds(results))

@@ -1,5 +1,6 @@
 import type { JobView } from '../jobs/job.js'
 import type { LatencySummary } from '../measure/report-schema.js'
+import { histogramModel, type HistogramKind } from './histogram-chart.js'
 import { duration, fixed, ms } from './number-format.js'
 import { csvTable, renderTable, type TableModel } from './table-render.js'
 
@@ -38,8 +39,8 @@ export function throughputModel (job: JobView): TableModel {
   }
 }
 
-/** The job in the terminal (`table`) or as Markdown (`md`). */
-export function renderJob (job: JobView, format: 'table' | 'md'): string {
+/** The job in the terminal (`table`) or as Markdown (`md`), with its distribution when asked. */
+export function renderJob (job: JobView, format: 'table' | 'md', { histogram }: { histogram?: HistogramKind | undefined } = {}): string {
   const title = format === 'md' ? `### ${jobTitle(job)}` : jobTitle(job)
   if (!job.report) return `${title}\n(no report: the job never ran)`
   const report = job.report
@@ -53,6 +54,7 @@ export function renderJob (job: JobView, format: 'table' | 'md'): string {
     '',
     `${report.tasks.done + report.tasks.failed} tasks in ${duration(report.wallMs)} (start-up ${ms(report.startupMs)}, join ${ms(report.teardownMs)}), ${report.tasks.failed} failed; ${params}`
   ]
+  if (histogram) lines.push('', renderTable(histogramModel(report, histogram), format))
   for (const warning of report.warnings) lines.push(`warning: ${warning}`)
   for (const error of report.errors.slice(0, 3)) lines.push(`error: task ${error.index} on ${error.worker}: ${error.message}`)
   return lines.join('\n')

@@ -33,6 +33,8 @@ function withOutputFormats (command: Command): Command {
 
 function withThresholds (command: Command): Command {
   return command
+    .addOption(new Option('--histogram [which]', 'also the distribution, with cumulative percent: latency (service time, the default) or response')
+      .choices(['latency', 'response']).preset('latency'))
     .option('--threshold <expr>', "fail (exit 99) unless every job meets it, e.g. 'p99<50ms', 'response.p99<=0.2s', 'tasksPerSec>1000', 'errors==0' (repeatable; docs/cli.md)", collect)
     .option('-q, --quiet', 'no progress on stderr')
 }
@@ -94,8 +96,8 @@ Examples:
   const watch = withThresholds(withOutputFormats(program.command('watch <id>')
     .description('follow a running job (progress on stderr) and print its report when it ends')))
   watch.action(act(watch, (client, format) => {
-    const options = watch.opts<{ threshold?: string[], quiet?: boolean }>()
-    return watchCommand(client, watch.args[0]!, { format, thresholds: thresholdsOf(options), quiet: options.quiet ?? false }, streams)
+    const options = watch.opts<{ threshold?: string[], quiet?: boolean, histogram?: 'latency' | 'response' }>()
+    return watchCommand(client, watch.args[0]!, { ...options, format, thresholds: thresholdsOf(options), quiet: options.quiet ?? false }, streams)
   }))
   watch.hook('preAction', () => { thresholdsOf(watch.opts()) })
 

@@ -5,6 +5,7 @@ import { jobSpec, type SpecOptions } from './job-spec.js'
 import { printJobs, type Streams } from './job-output.js'
 import { progressDisplay } from './progress-display.js'
 import type { ServiceClient } from './service-client.js'
+import type { HistogramKind } from './histogram-chart.js'
 import type { OutputFormat } from './table-render.js'
 import type { Threshold } from './thresholds.js'
 
@@ -13,6 +14,7 @@ export interface RunOptions extends SpecOptions {
   format: OutputFormat
   thresholds: Threshold[]
   quiet: boolean
+  histogram?: HistogramKind
 }
 
 interface ServiceInfo { modes?: string[] }
@@ -55,5 +57,5 @@ export async function runCommand (client: ServiceClient, options: RunOptions, st
     process.off('SIGINT', onSigint)
   }
   if (jobs.length === 0) throw usageError('no mode to run')
-  return printJobs(jobs, options.format, options.thresholds, streams)
+  return printJobs(jobs, options.format, options.thresholds, streams, { histogram: options.histogram })
 }
