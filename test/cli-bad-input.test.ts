@@ -41,6 +41,12 @@ test('conclab: bad input is one line and a non-zero exit, never a stack trace', 
     assert.equal(await jobCount(), 0, 'no job ran: the unknown mode was submitted first')
   })
 
+  await t.test('a mode this configuration cannot run (cluster without REDIS_URL): its 400 before any job runs', async (t) => {
+    const result = await runCli(t, ['run', ...small, '--mode', 'pool,cluster'])
+    assertOneLine(result, 2, /mode cluster: .*REDIS_URL.*\(400 MODE_UNAVAILABLE\)/)
+    assert.equal(await jobCount(), 0, 'no job ran')
+  })
+
   await t.test('a bad threshold: exit 2 before anything runs', async (t) => {
     for (const threshold of ['p99<<50ms', 'p99 50ms', 'p98<50ms', 'tasksPerSec>10ms', 'p99<fast']) {
       const result = await runCli(t, ['run', ...small, '--mode', 'pool', '--threshold', 'tasksPerSec>1', '--threshold', threshold])

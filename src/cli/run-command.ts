@@ -17,7 +17,7 @@ export interface RunOptions extends SpecOptions {
   histogram?: HistogramKind
 }
 
-interface ServiceInfo { modes?: string[] }
+interface ServiceInfo { modes?: string[], unavailableModes?: Record<string, string> }
 
 /**
  * `conclab run`: one job per mode, one after another (each submitted when the one before has ended, so they never
@@ -25,9 +25,10 @@ interface ServiceInfo { modes?: string[] }
  * Ctrl-C cancels the job running (DELETE /jobs/:id) and exits 130.
  */
 export async function runCommand (client: ServiceClient, options: RunOptions, streams: Streams & { stderr: NodeJS.WriteStream }): Promise<number> {
-  // A mode the service does not know goes first: its 400 (the service's own message) comes before any job runs.
+  // A mode the service does not know, or cannot run in this configuration (cluster without REDIS_URL), goes first:
+  // its 400 (the service's own message) comes before any job runs.
   const info = await client.json<ServiceInfo>('GET', '/', 'GET /')
-  const known = (mode: string) => info.modes?.includes(mode) ?? true
+  const known = (mode: string) => (info.modes?.includes(mode) ?? true) && !(mode in (info.unavailableModes ?? {}))
   const modes = [...options.mode.filter((mode) => !known(mode)), ...options.mode.filter(known)]
 
   const display = progressDisplay(streams.stderr, { quiet: options.quiet })
