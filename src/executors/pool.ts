@@ -18,7 +18,16 @@ import { TaskCursor } from './task-cursor.js'
 async function runPool (plan: ExecutionPlan, { pool }: ModeRuntime): Promise<ExecutionResult> {
   // After a cancel or crash piscina may still be replacing threads: a job waits, and reports it as start-up
   // (a cancel or timeout meanwhile ends the wait).
-  const startupMs = plan.awaitWarmWorkers ? await pool.warm(plan.signal) : 0
+  let startupMs = 0
+  if (plan.awaitWarmWorkers) {
+    const waitStarted = performance.now()
+    try {
+      startupMs = await pool.warm(plan.signal)
+    } catch (error) {
+      // The pool did not fill up in time (threads keep dying as they load): the job fails with a report, every task not run.
+      return { startupMs: performance.now() - waitStarted, teardownMs: 0, workerDeaths: 0, fatalError: (error as Error).message }
+    }
+  }
   const cursor = new TaskCursor(plan.tasks)
   const lanes = Math.min(plan.concurrency, Math.ceil(plan.tasks / (plan.batch === 'auto' ? 1 : plan.batch)))
   const sizer = new BatchSizer({ setting: plan.batch, lanes, targetMs: plan.autoBatchMs, maxBatch: plan.maxBatch })
