@@ -94,6 +94,13 @@ test('the web page in headless chromium: run a job from the form, live progress 
   t.diagnostic(`first contentful paint ${paint?.toFixed(0)} ms`)
   assert.ok(paint !== null && paint < 1000, `first contentful paint ${paint} ms`)
 
+  // Keyboard: the skip link comes first, and every control of the forms has a label.
+  await page.keyboard.press('Tab')
+  assert.equal(await inPage<string>(page, 'return document.activeElement.textContent'), 'Skip to the run form')
+  const unlabelled = await inPage<string[]>(page, `return [...document.querySelectorAll('main input, main select')]
+    .filter((control) => control.labels.length === 0 && !control.getAttribute('aria-label')).map((control) => control.name || control.id)`)
+  assert.deepEqual(unlabelled, [], 'controls without a label')
+
   // The form comes from the schema: limits shown, the unavailable mode disabled with its reason.
   const cluster = page.locator('#run-form [name="mode"] option[value="cluster"]')
   assert.equal(await cluster.isDisabled(), true)
