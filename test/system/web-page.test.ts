@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { mkdtempSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
@@ -130,7 +131,13 @@ test('the web page in headless chromium: run a job from the form, live progress 
   // The log-scale toggle redraws the histogram
   await page.locator('#histogram-log').check()
   assert.ok(await canvasColours(page, '#histogram-chart') > 2, 'the log histogram is drawn')
+  // The CSV link fetches the job with Accept: text/csv (and the token, when there is one) and saves it
   assert.equal(await page.locator('#link-csv').getAttribute('href'), `/jobs/${firstId}`)
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.locator('#link-csv').click()])
+  assert.equal(csv.suggestedFilename(), `job-${firstId.slice(0, 8)}.csv`)
+  const csvText = await readFile(await csv.path(), 'utf8')
+  assert.match(csvText.split('\n')[0]!, /report\.tasksPerSec/)
+  assert.equal(csvText.trim().split('\n').length, 2, 'a header and one row')
   await screenshot(t, page, '1-job-finished')
 
   // 2. A second, slower job (one query at a time) for the overlay
