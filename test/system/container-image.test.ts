@@ -50,6 +50,14 @@ test('the image: built from the Dockerfile, healthy, a job in every mode, docker
   }
   t.diagnostic(`ran ${info.modes.filter((mode) => !unavailable[mode]).join(', ')}; unavailable: ${Object.keys(unavailable).join(', ') || 'none'}`)
 
+  // The web page is in the image: its HTML, and uPlot from the production dependencies.
+  const page = await fetch(`${url}/ui/`, { signal: AbortSignal.timeout(10_000) })
+  assert.equal(page.status, 200)
+  assert.match(page.headers.get('content-type') ?? '', /text\/html/)
+  assert.match(await page.text(), /<html/i)
+  const vendor = await fetch(`${url}/ui/vendor/uPlot.iife.min.js`, { signal: AbortSignal.timeout(10_000) })
+  assert.equal(vendor.status, 200, 'uPlot is served from node_modules in the image')
+
   // docker stop while a long non-daemon job runs in child processes: the service lets it run on for
   // DAEMON_SHUTDOWN_WAIT_MS, cancels it, kills its children and exits 0, all before its own SHUTDOWN_GRACE_MS (8 s
   // in the image) and so before docker's SIGKILL (10 s by default).
