@@ -125,7 +125,8 @@ class SoakTraffic {
     this.#resumed = new Promise((resolve) => { this.#resume = resolve })
     while (this.#parked < this.#loops.length) await sleep(20)
     for (let deadline = performance.now() + 20_000; ;) {
-      const answer = await this.send({ route: 'GET /jobs', method: 'GET', path: '/jobs?limit=20' })
+      // The whole list: 20 full reports (series and histograms) pass the 64 KiB a load answer keeps by default.
+      const answer = await send(this.#url, { route: 'GET /jobs', method: 'GET', path: '/jobs?limit=20' }, { agent: this.#agent, timeoutMs: 30_000, keepBytes: Infinity })
       const { jobs } = JSON.parse(answer.body) as { jobs: JobBody[] }
       if (!jobs.some((job) => job.status === 'queued' || job.status === 'running')) break
       assert.ok(performance.now() < deadline, `jobs still running 20 s after the load stopped: ${answer.body.slice(0, 500)}`)
