@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Config } from '../src/config.js'
 import { runDeadlockLab } from '../src/labs/deadlock.js'
-import { DEADLOCK_STRATEGIES } from '../src/labs/deadlock-messages.js'
+import { DEADLOCK_STRATEGIES, workersProblem } from '../src/labs/deadlock-messages.js'
+import { InvalidField } from '../src/errors.js'
 import { oneRunAtATime } from '../src/labs/one-run-at-a-time.js'
 import { StringEnum } from '../src/schema-helpers.js'
 
@@ -12,10 +13,12 @@ const MAX_RING = 16
 
 function deadlockBodySchema (config: Config) {
   return Type.Object({
-    workers: Type.Integer({ minimum: 2, maximum: Math.min(config.LAB_MAX_WORKERS, MAX_RING), default: 2, description: `threads in the ring, at most ${MAX_RING} (LAB_MAX_WORKERS)` }),
+    workers: Type.Integer({ minimum: 1, maximum: Math.min(config.LAB_MAX_WORKERS, MAX_RING), default: 2, description: `threads, at most ${MAX_RING} (LAB_MAX_WORKERS); at least 2 for the ring strategies, never-released and released-in-finally, 1 for double-acquire and reentrant` }),
     strategy: StringEnum(DEADLOCK_STRATEGIES, {
       default: 'opposite-order',
-      description: 'opposite-order: lock i then lock i+1 mod N (a cycle: deadlock); ordered: lower-numbered lock first (no cycle); timeout: tryLock with tryLockMs, on failure release, back off, retry'
+      description: 'opposite-order: lock i then lock i+1 mod N (a cycle: deadlock); ordered: lower-numbered lock first (no cycle); timeout: tryLock with tryLockMs, on failure release, back off, retry; ' +
+        'double-acquire: each worker takes its own non-reentrant lock twice (self-deadlock); reentrant: an RLock taken twice and released twice, then released once more (refused: not the owner); ' +
+        'never-released: the holder of lock 0 throws without releasing it (its waiters are stuck: abandoned); released-in-finally: the same, released in finally (every waiter gets it)'
     }),
     holdMs: Type.Integer({ minimum: 0, maximum: 10_000, default: 50, description: 'how long a worker holds its first lock before it takes the second' }),
     tryLockMs: Type.Integer({ minimum: 1, maximum: 10_000, default: 20, description: 'timeout: how long one tryLock waits' }),
@@ -38,7 +41,15 @@ const DeadlockReportSchema = Type.Object({
   strategy: StringEnum(DEADLOCK_STRATEGIES),
   workers: Type.Integer(),
   deadlocked: Type.Boolean(),
-  cycle: Type.Array(EdgeSchema, { description: 'the wait-for cycle the watchdog found; [] without a deadlock' }),
+  kind: nullable(StringEnum(['cycle', 'self', 'abandoned'] as const, { description: 'cycle: locks taken in opposite orders; self: a non-reentrant lock taken twice by its holder; abandoned: a lock whose owner is gone; null without a deadlock' })),
+  cycle: Type.Array(EdgeSchema, { description: 'the wait-for cycle the watchdog found (self: one edge, worker waiting for itself); [] without one' }),
+  abandoned: nullable(Type.Object({
+    lock: Type.Integer(),
+    owner: Type.Integer({ description: 'the worker that held it and is gone' }),
+    waiters: Type.Array(Type.Integer(), { description: 'the workers blocked on it' })
+  }, { description: 'kind abandoned: the lock left held by a gone owner' })),
+  acquisitions: Type.Integer({ description: 'lock() calls that returned, all workers' }),
+  releases: Type.Integer({ description: 'unlock() calls done, all workers' }),
   detectedBy: nullable(Type.String()),
   resolvedBy: nullable(Type.String()),
   detectedAfterMs: nullable(Type.Number({ description: 'start → deadlock found' })),
@@ -47,15 +58,22 @@ const DeadlockReportSchema = Type.Object({
   inspections: Type.Integer({ description: 'times the watchdog read the wait-for table' }),
   perWorker: Type.Array(Type.Object({
     worker: Type.Integer(),
-    locks: Type.Array(Type.Integer(), { description: 'its two locks, in the order it takes them' }),
-    acquired: Type.Boolean({ description: 'held both locks and did its work' }),
+    locks: Type.Array(Type.Integer(), { description: 'the locks it takes, in order (ring: its two locks; double-acquire, reentrant: one lock twice)' }),
+    acquired: Type.Boolean({ description: 'held its locks and did its work' }),
     attempts: Type.Integer(),
     backoffs: Type.Integer(),
+    acquisitions: Type.Integer(),
+    releases: Type.Integer(),
+    unlockError: nullable(Type.String({ description: 'reentrant: the refused unlock by a non-owner (CPython: RuntimeError)' })),
+    error: nullable(Type.String({ description: 'the error the thread died of' })),
     terminated: Type.Boolean()
   }))
 })
 
-/** POST /labs/deadlock — a lock-ordering deadlock made, found by a watchdog, and ended; and two ways to avoid it. */
+/**
+ * POST /labs/deadlock — a lock-ordering deadlock made, found by a watchdog, and ended; two ways to avoid it; and the
+ * seed's own deadlock (a lock taken twice, a lock never released) beside the RLock and `finally` that avoid it.
+ */
 const deadlockRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app.lab
   // A run holds up to 16 threads, some of them blocked on purpose.
@@ -63,12 +81,14 @@ const deadlockRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/labs/deadlock', {
     schema: {
-      summary: 'Deadlock lab: workers take two locks each; a watchdog detects and resolves a deadlock',
+      summary: 'Deadlock lab: workers take locks; a watchdog detects a deadlock (cycle, self, abandoned) and resolves it',
       description: 'The blocking happens in worker threads, never in the main thread: the service keeps answering. The whole run is stopped with LAB_TIMED_OUT after LAB_MAX_MS.',
       body: deadlockBodySchema(config),
       response: { 200: DeadlockReportSchema, 400: ErrorRef, 413: ErrorRef, 415: ErrorRef, 429: ErrorRef, 503: ErrorRef, 504: ErrorRef }
     }
   }, async (request) => {
+    const problem = workersProblem(request.body.strategy, request.body.workers)
+    if (problem) throw new InvalidField(problem)
     return guard((signal) => runDeadlockLab(request.body, { maxMs: config.LAB_MAX_MS, signal }))
   })
 }

@@ -106,7 +106,7 @@ test('never hangs: past LAB_MAX_MS, or when the service closes, deadlocked threa
 })
 
 test('the watchdog reads a cycle of blocking waits as a deadlock, and a cycle with a timed wait as none', () => {
-  const row = (waitsFor: number, waitKind: number): WorkerRow => ({ waitsFor, waitKind, acquired: 0, attempts: 1, backoffs: 0 })
+  const row = (waitsFor: number, waitKind: number): WorkerRow => ({ waitsFor, waitKind, acquired: 0, attempts: 1, backoffs: 0, acquisitions: 1, releases: 0, unlockErrors: 0 })
   // Workers 0, 1, 2 hold locks 0, 1, 2; 0 waits for 1, 1 for 2, 2 for 0. Worker 3 waits for lock 1 (held by 1).
   const ring: WaitForSnapshot = {
     owners: [0, 1, 2, -1],
@@ -114,12 +114,16 @@ test('the watchdog reads a cycle of blocking waits as a deadlock, and a cycle wi
   }
   const found = findDeadlock(ring)
   assert.ok(found)
+  assert.equal(found.kind, 'cycle')
   assert.deepEqual(found.cycle.map((edge) => [edge.worker, edge.holds, edge.waitsFor, edge.heldBy]), [[0, 0, 1, 1], [1, 1, 2, 2], [2, 2, 0, 0]])
   assert.deepEqual(found.stuck, [0, 1, 2, 3], 'worker 3 waits behind the cycle')
   const timed = { ...ring, rows: ring.rows.map((r, worker) => worker === 2 ? row(0, WaitKind.TIMED) : r) }
   assert.equal(findDeadlock(timed), undefined, 'a timed wait breaks the cycle by itself')
   // Once 0, 1, 2 are terminated, a worker blocked on a lock one of them held is stuck too (the lock is never freed).
-  assert.deepEqual(findDeadlock(ring, new Set([0, 1, 2])), { cycle: [], stuck: [3] })
+  assert.deepEqual(findDeadlock(ring, new Set([0, 1, 2])), { kind: 'abandoned', cycle: [], abandoned: { lock: 1, owner: 1, waiters: [3] }, stuck: [3] })
+  // A worker blocked on a lock it holds itself: a cycle of one, kind self; a worker waiting behind it is stuck too.
+  const self = findDeadlock({ owners: [0, -1], rows: [row(0, WaitKind.BLOCKING), row(0, WaitKind.BLOCKING)] })
+  assert.deepEqual(self, { kind: 'self', cycle: [{ worker: 0, holds: 0, waitsFor: 0, heldBy: 0 }], abandoned: null, stuck: [0, 1] })
   assert.equal(findDeadlock({ owners: [-1, -1], rows: [row(1, WaitKind.BLOCKING), row(-1, WaitKind.NONE)] }), undefined)
 })
 
@@ -127,8 +131,8 @@ test('bad input: 400 naming the field and the limit', async (t) => {
   const app = await buildTestApp(t, { LAB_MAX_WORKERS: 3, LAB_MAX_MS: 2000 })
   const cases: Array<[Record<string, unknown>, RegExp]> = [
     [{ workers: 4 }, /^body\/workers must be <= 3/],
-    [{ workers: 1 }, /^body\/workers must be >= 2/],
-    [{ strategy: 'banker' }, /^body\/strategy must be one of: opposite-order, ordered, timeout$/],
+    [{ workers: 0 }, /^body\/workers must be >= 1/],
+    [{ strategy: 'banker' }, /^body\/strategy must be one of: opposite-order, ordered, timeout, double-acquire, reentrant, never-released, released-in-finally$/],
     [{ watchdogMs: 2001 }, /^body\/watchdogMs must be <= 2000/],
     [{ tryLockMs: 0 }, /^body\/tryLockMs must be >= 1/],
     [{ holdMs: 'long' }, /^body\/holdMs must be integer/],
@@ -139,6 +143,13 @@ test('bad input: 400 naming the field and the limit', async (t) => {
     assert.equal(response.statusCode, 400, `${JSON.stringify(payload)}: ${response.body}`)
     assert.equal(response.json().code, 'FST_ERR_VALIDATION')
     assert.match(response.json().message, message, JSON.stringify(payload))
+  }
+  // One worker: the minimum depends on the strategy, and the 400 names its rule (not LAB_MAX_WORKERS).
+  for (const [strategy, rule] of [['opposite-order', 'a ring of two locks needs two threads'], ['timeout', 'a ring of two locks needs two threads'], ['never-released', 'a holder and at least one waiter'], ['released-in-finally', 'a holder and at least one waiter']]) {
+    const response = await app.inject({ method: 'POST', url: '/labs/deadlock', payload: strategy === 'opposite-order' ? { workers: 1 } : { workers: 1, strategy } })
+    assert.equal(response.statusCode, 400, response.body)
+    assert.equal(response.json().code, 'INVALID_FIELD')
+    assert.equal(response.json().message, `body/workers must be >= 2 for strategy ${strategy} (${rule}); double-acquire, reentrant run with 1`)
   }
   // Beyond 16 even when LAB_MAX_WORKERS allows more.
   const wide = await buildTestApp(t, { LAB_MAX_WORKERS: 64 })

@@ -84,9 +84,14 @@ function deadlockPicture (result) {
     picture.append(svg('circle', { cx: x, cy: y, r: 16, fill: inCycle.has(worker) ? '#fdecea' : done ? '#e6f4ea' : '#eee', stroke: inCycle.has(worker) ? '#b3261e' : '#1e7a3c', 'stroke-width': 2 }),
       svg('text', { x, y: y + 4, 'text-anchor': 'middle' }, `w${worker}`))
   }
+  const what = result.kind === 'self'
+    ? 'each worker waits for a lock it holds itself (a non-reentrant lock taken twice)'
+    : result.kind === 'abandoned'
+      ? `lock ${result.abandoned?.lock} is held by worker ${result.abandoned?.owner}, which is gone; ${result.abandoned?.waiters.length ?? 0} workers wait for it`
+      : `a wait-for cycle of ${result.cycle.length} workers`
   const text = result.deadlocked
-    ? `Deadlock: a wait-for cycle of ${result.cycle.length} workers, found by ${result.detectedBy ?? '?'} after ${ms(result.detectedAfterMs)}, resolved by ${result.resolvedBy ?? '?'}.`
-    : `No deadlock (${result.strategy}): every worker ${result.perWorker.every((row) => row.acquired) ? 'took both locks' : 'finished'} in ${ms(result.ms)}.`
+    ? `Deadlock (${result.kind ?? 'cycle'}): ${what}, found by ${result.detectedBy ?? '?'} after ${ms(result.detectedAfterMs)}, resolved by ${result.resolvedBy ?? '?'}.`
+    : `No deadlock (${result.strategy}): every worker ${result.perWorker.every((row) => row.acquired) ? 'took its locks' : 'finished'} in ${ms(result.ms)}.`
   return [el('p', { id: 'deadlock-verdict' }, text), picture]
 }
 

@@ -3,7 +3,8 @@
  * main thread. Who owns each lock, and which lock each worker waits for — the wait-for graph.
  *
  *   Int32 cells:  OWNER[lock]   for each lock: the worker holding it, −1 when free
- *                 row[worker]   SEQ, WAITS_FOR (lock or −1), WAIT_KIND, ACQUIRED, ATTEMPTS, BACKOFFS
+ *                 row[worker]   SEQ, WAITS_FOR (lock or −1), WAIT_KIND, ACQUIRED, ATTEMPTS, BACKOFFS,
+ *                               ACQUISITIONS, RELEASES, UNLOCK_ERRORS (every lock() and unlock(), and refused unlocks)
  *
  * Protocol (thread side), so that the watchdog never sees an edge that is not there and always sees a deadlock:
  *  1. Before blocking on lock L, publish WAITS_FOR = L and WAIT_KIND (blocking for lock(), timed for tryLock()).
@@ -21,13 +22,21 @@
  * picture (a seqlock). In that picture each worker has at most one out-edge, worker → owner(WAITS_FOR), so a
  * deadlock is a cycle of such edges in which every wait is blocking. The workers of that cycle can never move
  * (each waits for a lock held by the next, which is itself blocked), so the picture stays true until they are
- * terminated. A cycle that includes a timed wait is not a deadlock: the timeout breaks it.
+ * terminated. A cycle that includes a timed wait is not a deadlock: the timeout breaks it. Three kinds:
+ *  - cycle:     two or more workers, each waiting for the next one's lock (locks taken in opposite orders);
+ *  - self:      a cycle of one — a worker blocked on a non-reentrant lock it holds itself (it acquired twice);
+ *  - abandoned: a worker blocked on a lock whose owner has exited without releasing it. The watchdog reads which
+ *               threads have exited *before* it takes the picture: a thread that has exited writes nothing more,
+ *               so OWNER[L] = w with w gone means w left holding L (a releasing thread clears OWNER first, step 4).
+ * (A reentrant lock taken again by its owner does not block, and its thread publishes no wait for it.)
  */
 
 export const WaitKind = { NONE: 0, BLOCKING: 1, TIMED: 2 } as const
 
-const Row = { SEQ: 0, WAITS_FOR: 1, WAIT_KIND: 2, ACQUIRED: 3, ATTEMPTS: 4, BACKOFFS: 5 } as const
-const ROW_CELLS = 6
+const Row = { SEQ: 0, WAITS_FOR: 1, WAIT_KIND: 2, ACQUIRED: 3, ATTEMPTS: 4, BACKOFFS: 5, ACQUISITIONS: 6, RELEASES: 7, UNLOCK_ERRORS: 8 } as const
+const ROW_CELLS = 9
+const COUNTERS = { acquired: Row.ACQUIRED, attempts: Row.ATTEMPTS, backoffs: Row.BACKOFFS, acquisitions: Row.ACQUISITIONS, releases: Row.RELEASES, unlockErrors: Row.UNLOCK_ERRORS } as const
+export type Counter = keyof typeof COUNTERS
 const NONE = -1
 
 export interface WorkerRow {
@@ -37,6 +46,12 @@ export interface WorkerRow {
   acquired: number
   attempts: number
   backoffs: number
+  /** every lock() that returned (a reentrant re-take included) */
+  acquisitions: number
+  /** every unlock() that released (or counted down) a lock */
+  releases: number
+  /** unlock() refused: the caller was not the owner */
+  unlockErrors: number
 }
 
 /** One consistent picture of the table. */
@@ -114,10 +129,12 @@ export class WaitForTable {
     Atomics.store(this.#cells, this.#cell(worker, Row.WAIT_KIND), WaitKind.NONE)
   }
 
-  /** Counters for the report: an attempt at both locks, a back-off, both locks held (the work done). */
-  count (worker: number, what: 'attempts' | 'backoffs' | 'acquired'): void {
-    const field = what === 'attempts' ? Row.ATTEMPTS : what === 'backoffs' ? Row.BACKOFFS : Row.ACQUIRED
-    this.#publish(worker, () => Atomics.add(this.#cells, this.#cell(worker, field), 1))
+  /**
+   * Counters for the report: an attempt at both locks, a back-off, both locks held (the work done), a lock()
+   * returned, an unlock() done, an unlock() refused.
+   */
+  count (worker: number, what: Counter): void {
+    this.#publish(worker, () => Atomics.add(this.#cells, this.#cell(worker, COUNTERS[what]), 1))
   }
 
   #sequences (): number[] {
@@ -143,26 +160,48 @@ export class WaitForTable {
         waitKind: load(this.#cell(worker, Row.WAIT_KIND)),
         acquired: load(this.#cell(worker, Row.ACQUIRED)),
         attempts: load(this.#cell(worker, Row.ATTEMPTS)),
-        backoffs: load(this.#cell(worker, Row.BACKOFFS))
+        backoffs: load(this.#cell(worker, Row.BACKOFFS)),
+        acquisitions: load(this.#cell(worker, Row.ACQUISITIONS)),
+        releases: load(this.#cell(worker, Row.RELEASES)),
+        unlockErrors: load(this.#cell(worker, Row.UNLOCK_ERRORS))
       }))
     }
   }
 }
 
+export type DeadlockKind = 'cycle' | 'self' | 'abandoned'
+
+/** A lock whose owner has gone without releasing it, and the live workers blocked on it. */
+export interface AbandonedLock {
+  lock: number
+  owner: number
+  waiters: number[]
+}
+
+export interface FoundDeadlock {
+  /** cycle or self when there is a cycle of blocking waits (self: of one worker), else abandoned */
+  kind: DeadlockKind
+  /** the first cycle, rotated to start at its lowest worker; [] for abandoned */
+  cycle: WaitForEdge[]
+  /** the first abandoned lock a stuck worker's chain of waits ends at; null for cycle and self */
+  abandoned: AbandonedLock | null
+  /** every live worker that can never move */
+  stuck: number[]
+}
+
 /**
- * The deadlocks of a picture. `cycle`: the first cycle of blocking waits (rotated to start at its lowest worker),
- * [] when there is none. `stuck`: every live worker that can never move — the workers of any cycle, and those whose
- * chain of blocking waits leads into a cycle or to a `dead` worker (terminated: it will never release its locks).
- * Dead workers' rows are ignored. Undefined when no worker is stuck.
+ * The deadlocks of a picture, or undefined when no worker is stuck. `gone`: workers that have exited or been
+ * terminated — they will never release what they hold; their rows are ignored.
+ * `stuck`: the workers of any cycle (a self-deadlocked worker is a cycle of one), and those whose chain of blocking
+ * waits leads into a cycle or to a gone owner.
  * Each worker has at most one out-edge, so following edges from any worker either ends or enters a cycle.
  */
-export function findDeadlock (snapshot: WaitForSnapshot, dead: ReadonlySet<number> = new Set()): { cycle: WaitForEdge[], stuck: number[] } | undefined {
+export function findDeadlock (snapshot: WaitForSnapshot, gone: ReadonlySet<number> = new Set()): FoundDeadlock | undefined {
   const { owners, rows } = snapshot
   const next = (worker: number): number => {
     const row = rows[worker]
-    if (!row || dead.has(worker) || row.waitKind !== WaitKind.BLOCKING || row.waitsFor < 0) return NONE
-    const owner = owners[row.waitsFor] ?? NONE
-    return owner === worker ? NONE : owner
+    if (!row || gone.has(worker) || row.waitKind !== WaitKind.BLOCKING || row.waitsFor < 0) return NONE
+    return owners[row.waitsFor] ?? NONE
   }
   const inCycle = new Set<number>()
   let first: number[] | undefined
@@ -181,15 +220,26 @@ export function findDeadlock (snapshot: WaitForSnapshot, dead: ReadonlySet<numbe
     }
     for (const member of path) visited.add(member)
   }
+  let abandoned: AbandonedLock | null = null
   const stuck = rows.map((_, worker) => worker).filter((worker) => {
-    if (dead.has(worker)) return false
-    for (let step = 0, at = worker; step <= rows.length && at !== NONE; step++, at = next(at)) {
-      if (inCycle.has(at) || (at !== worker && dead.has(at))) return true
+    if (gone.has(worker)) return false
+    for (let step = 0, at = worker; step <= rows.length && at !== NONE; step++) {
+      if (inCycle.has(at)) return true
+      const owner = next(at)
+      if (owner !== NONE && gone.has(owner)) {
+        const lock = (rows[at] as WorkerRow).waitsFor
+        if (abandoned === null) abandoned = { lock, owner, waiters: [] }
+        return true
+      }
+      at = owner
     }
     return false
   })
   if (stuck.length === 0) return undefined
-  return { cycle: first ? cycleEdges(first, rows) : [], stuck }
+  if (first) return { kind: first.length === 1 ? 'self' : 'cycle', cycle: cycleEdges(first, rows), abandoned: null, stuck }
+  const named = abandoned as AbandonedLock | null
+  if (named) named.waiters = stuck.filter((worker) => next(worker) === named.owner && rows[worker]?.waitsFor === named.lock)
+  return { kind: 'abandoned', cycle: [], abandoned: named, stuck }
 }
 
 /** worker → the lock it waits for → the next worker, which holds it; `holds` is what the previous one waits for. */

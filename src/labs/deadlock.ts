@@ -1,16 +1,21 @@
 /**
  * The deadlock lab: N worker threads, N locks in a ring (worker i needs locks i and i + 1 mod N), taken with a
- * strategy; a watchdog in the main thread that finds a deadlock in the wait-for table and ends it.
+ * strategy — or the seed's own deadlock, "two acquire operations run without a release": a lock taken twice by its
+ * holder (double-acquire; an RLock, reentrant, does not block), a lock whose holder died (never-released; with
+ * `finally`, released-in-finally); a watchdog in the main thread that finds a deadlock in the wait-for table, says
+ * which kind (cycle, self, abandoned) and ends it.
  *
  *   main: locks + wait-for table (shared memory) ──▶ N threads (lab-deadlock-entry) ──▶ all ready, one go
  *   threads: take locks, publishing holds and waits in the table ──▶ 'result', exit
- *   watchdog (main thread, a timer — it never blocks): every watchdogMs, a consistent picture of the table →
- *     a cycle of blocking waits? → report it, terminate the stuck threads → wait for the rest to finish
+ *   watchdog (main thread, a timer — it never blocks): every watchdogMs, which threads have exited, then a
+ *     consistent picture of the table → a cycle of blocking waits, or a wait on a gone owner's lock? → report it,
+ *     terminate the stuck threads → wait for the rest to finish
  *   the whole run: LAB_MAX_MS, then every thread is terminated and the answer is LAB_TIMED_OUT
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { lockOrder, type DeadlockStrategy, type DeadlockThreadResult, type DeadlockWorkerData } from './deadlock-messages.js'
-import { findDeadlock, WaitForTable, type WaitForEdge, type WaitForSnapshot } from './deadlock-wait-for.js'
+import { findDeadlock, WaitForTable, type AbandonedLock, type DeadlockKind, type WaitForEdge, type WaitForSnapshot } from './deadlock-wait-for.js'
+import { SharedReentrantMutex } from '../sync/reentrant-mutex.js'
 import { LabThreadGroup, withinDeadline } from './race-deadlock-threads.js'
 
 export interface DeadlockOptions {
@@ -31,12 +36,19 @@ export interface DeadlockLimits {
 
 export interface WorkerReport {
   worker: number
-  /** its two locks, in the order it takes them */
-  locks: [number, number]
-  /** held both locks and did its work */
+  /** the locks it takes, in order (the ring: its two locks; double-acquire and reentrant: one lock twice) */
+  locks: number[]
+  /** held its locks and did its work */
   acquired: boolean
   attempts: number
   backoffs: number
+  /** lock() calls that returned, and unlock() calls done */
+  acquisitions: number
+  releases: number
+  /** reentrant: the error of its unlock by a non-owner (CPython's RuntimeError), reported instead of a crash */
+  unlockError: string | null
+  /** the error the thread died of (never-released, released-in-finally) */
+  error: string | null
   terminated: boolean
 }
 
@@ -44,8 +56,15 @@ export interface DeadlockReport {
   strategy: DeadlockStrategy
   workers: number
   deadlocked: boolean
+  /** cycle: locks in opposite orders; self: a lock taken twice by its holder; abandoned: its holder is gone */
+  kind: DeadlockKind | null
   /** worker → lock it waits for → worker holding it → …, as the watchdog found it; [] without a deadlock */
   cycle: WaitForEdge[]
+  /** kind abandoned: the lock, its gone owner, the workers left waiting for it */
+  abandoned: AbandonedLock | null
+  /** all workers: lock() calls that returned, unlock() calls done */
+  acquisitions: number
+  releases: number
   detectedBy: string | null
   resolvedBy: string | null
   /** gate opened → deadlock found */
@@ -85,10 +104,11 @@ function round (ms: number): number {
 export async function runDeadlockLab (options: DeadlockOptions, limits: DeadlockLimits): Promise<DeadlockReport> {
   const { workers, strategy, watchdogMs } = options
   const locks = new SharedArrayBuffer(workers * Int32Array.BYTES_PER_ELEMENT)
+  const reentrantLock = SharedReentrantMutex.allocate()
   const tableBuffer = WaitForTable.allocate(workers, workers)
   const table = new WaitForTable(tableBuffer, workers, workers)
   const data: DeadlockWorkerData[] = Array.from({ length: workers }, (_, worker) => ({
-    worker, workers, strategy, holdMs: options.holdMs, tryLockMs: options.tryLockMs, maxAttempts: options.maxAttempts, seed: options.seed, locks, table: tableBuffer
+    worker, workers, strategy, holdMs: options.holdMs, tryLockMs: options.tryLockMs, maxAttempts: options.maxAttempts, seed: options.seed, locks, reentrantLock, table: tableBuffer
   }))
 
   const spawnedAt = performance.now()
@@ -98,6 +118,8 @@ export async function runDeadlockLab (options: DeadlockOptions, limits: Deadlock
   let endedAt = 0
   let inspections = 0
   let cycle: WaitForEdge[] = []
+  let kind: DeadlockKind | null = null
+  let abandoned: AbandonedLock | null = null
   let detectedAfterMs: number | null = null
   const terminated = new Set<number>()
 
@@ -109,12 +131,17 @@ export async function runDeadlockLab (options: DeadlockOptions, limits: Deadlock
     const allExited = group.exited().then(() => 'exited' as const)
     while (await inspectionDue(allExited, watchdogMs) === 'inspect') {
       inspections++
+      // Who has gone first, the picture second: a thread gone before the picture wrote its last cell before it.
+      const gone = new Set([...group.gone(), ...terminated])
       const snapshot = await consistentSnapshot(table)
-      const found = snapshot && findDeadlock(snapshot, terminated)
+      const found = snapshot && findDeadlock(snapshot, gone)
       if (!found) continue
-      if (detectedAfterMs === null && found.cycle.length > 0) {
+      // Only the first finding is the deadlock; later ones are the threads stuck behind the terminated ones' locks.
+      if (detectedAfterMs === null) {
         detectedAfterMs = performance.now() - startedAt
+        kind = found.kind
         cycle = found.cycle
+        abandoned = found.abandoned
       }
       // The stuck threads will never move: end them (a lock they hold stays held — like a killed process's).
       for (const worker of found.stuck) terminated.add(worker)
@@ -129,7 +156,11 @@ export async function runDeadlockLab (options: DeadlockOptions, limits: Deadlock
     strategy,
     workers,
     deadlocked,
+    kind,
     cycle,
+    abandoned,
+    acquisitions: final.rows.reduce((sum, row) => sum + row.acquisitions, 0),
+    releases: final.rows.reduce((sum, row) => sum + row.releases, 0),
     detectedBy: deadlocked ? 'watchdog wait-for graph' : null,
     resolvedBy: terminated.size > 0 ? `terminated ${terminated.size} workers` : null,
     detectedAfterMs: detectedAfterMs === null ? null : round(detectedAfterMs),
@@ -142,6 +173,10 @@ export async function runDeadlockLab (options: DeadlockOptions, limits: Deadlock
       acquired: row.acquired > 0,
       attempts: row.attempts,
       backoffs: row.backoffs,
+      acquisitions: row.acquisitions,
+      releases: row.releases,
+      unlockError: group.result(worker)?.unlockError ?? null,
+      error: group.error(worker) ?? null,
       terminated: terminated.has(worker)
     }))
   }

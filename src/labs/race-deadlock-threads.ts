@@ -90,6 +90,22 @@ export class LabThreadGroup<Result> {
     })
   }
 
+  /** One thread's result, or undefined when it has not posted one (still running, crashed or terminated). */
+  result (slot: number): Result | undefined {
+    return this.#results.get(slot)
+  }
+
+  /** The error a thread died of (an uncaught throw), or undefined. */
+  error (slot: number): string | undefined {
+    const error = this.#errors.get(slot)
+    return error ? error.replace(/^: /, '') : undefined
+  }
+
+  /** The slots of the threads that have exited or been terminated so far. */
+  gone (): number[] {
+    return this.#members.filter((member) => member.gone).map((member) => member.slot)
+  }
+
   get live (): number {
     return this.#group.live.length
   }
