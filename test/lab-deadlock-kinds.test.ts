@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
+import { SharedReentrantMutex } from '../src/sync/reentrant-mutex.js'
 import { liveWorkers } from '../src/threads/live-workers.js'
 import { buildTestApp } from './support/app.js'
 
@@ -129,4 +130,22 @@ test('released-in-finally: every holder throws, the finally releases, and every 
     assert.equal(worker.terminated, false)
     assert.equal(worker.error, `worker ${worker.worker} threw while holding lock 0 (released in finally)`)
   }
+})
+
+test('the reentrant mutex: the owner takes it again and counts; a non-owner unlock throws and changes nothing', () => {
+  const buffer = SharedReentrantMutex.allocate()
+  const mine = new SharedReentrantMutex(buffer, 0)
+  const theirs = new SharedReentrantMutex(buffer, 1)
+  assert.throws(() => mine.unlock(), { message: 'cannot release un-acquired lock: worker 0 is not the owner (nobody holds it)' })
+  mine.lock()
+  mine.lock() // would block for ever on a plain mutex; it never waits here, so the main thread may call it
+  assert.deepEqual({ owner: mine.owner, count: mine.count }, { owner: 0, count: 2 })
+  assert.throws(() => theirs.unlock(), { message: 'cannot release un-acquired lock: worker 1 is not the owner (worker 0 holds it)' })
+  assert.deepEqual({ owner: mine.owner, count: mine.count }, { owner: 0, count: 2 })
+  mine.unlock()
+  assert.deepEqual({ owner: mine.owner, count: mine.count }, { owner: 0, count: 1 })
+  mine.unlock()
+  assert.equal(mine.owner, null)
+  theirs.lock()
+  assert.deepEqual({ owner: theirs.owner, count: theirs.count }, { owner: 1, count: 1 })
 })
