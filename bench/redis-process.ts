@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { createServer } from 'node:net'
+import { freePort } from './free-port.js'
 
 export interface RunningRedis {
   url: string
@@ -13,16 +13,6 @@ export interface RunningRedis {
 }
 
 const START_TIMEOUT_MS = 10_000
-
-async function freePort (): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  await once(server, 'close')
-  return port
-}
 
 export async function startRedis (): Promise<RunningRedis> {
   const port = await freePort()

@@ -4,8 +4,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { freePort } from './free-port.js'
 
 export interface RunningServer {
   url: string
@@ -20,17 +20,6 @@ export interface RunningServer {
 }
 
 const START_TIMEOUT_MS = 30_000
-
-/** A port the OS just handed out (the service may log nothing to read it from, e.g. at LOG_LEVEL=warn). */
-async function freePort (): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  await once(server, 'close')
-  return port
-}
 
 /** Runs `script` with PORT set; resolves once GET `readyPath` answers 200. */
 export interface StartOptions {

@@ -6,10 +6,10 @@
  *     └──spawn node bin/conclab.js … (CONCLAB_FROM_SOURCE=1, own process group) ──HTTP──▶ the service
  */
 import assert from 'node:assert/strict'
-import { createServer } from 'node:net'
 import { test } from 'node:test'
 import { listenTestApp } from './support/app.js'
 import { runCli, STACK_FRAME, type CliResult } from './support/cli.js'
+import { freePort } from '../bench/free-port.js'
 
 function assertOneLine (result: CliResult, code: number, pattern: RegExp): void {
   const lines = result.stderr.trimEnd().split('\n')
@@ -19,15 +19,6 @@ function assertOneLine (result: CliResult, code: number, pattern: RegExp): void 
   assert.match(lines[0]!, pattern)
   assert.doesNotMatch(result.stderr, STACK_FRAME)
   assert.equal(result.stdout, '', 'nothing on stdout')
-}
-
-/** A loopback port nothing listens on: bound once, then closed. */
-async function closedPort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 test('conclab: bad input is one line and a non-zero exit, never a stack trace', { timeout: 120_000 }, async (t) => {
@@ -56,7 +47,7 @@ test('conclab: bad input is one line and a non-zero exit, never a stack trace', 
   })
 
   await t.test('an unreachable service: cannot reach …: ECONNREFUSED, exit 1', async (t) => {
-    const port = await closedPort()
+    const port = await freePort()
     const result = await runCli(t, ['run', '--workload', 'hash', '--mode', 'pool', '--url', `http://127.0.0.1:${port}`])
     assertOneLine(result, 1, new RegExp(`^conclab: cannot reach http://127\\.0\\.0\\.1:${port}: ECONNREFUSED$`))
     const jobs = await runCli(t, ['jobs'], { env: { CONCLAB_URL: `http://127.0.0.1:${port}` } })

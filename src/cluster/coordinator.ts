@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { epochNow, scheduledAt, waitUntil } from '../executors/arrivals.js'
+import { epochNow, scheduledAt } from '../executors/arrivals.js'
 import { BatchSizer } from '../executors/batch-sizer.js'
 import type { ExecutionPlan, ExecutionResult } from '../executors/executor.js'
 import type { TaskOutcome } from '../executors/messages.js'
+import { nextIndicesOf } from '../executors/next-indices.js'
 import { TaskCursor } from '../executors/task-cursor.js'
 import type { ClusterEngine, SliceEnd } from './cluster-engine.js'
 import { ReplicaMerge } from './replica-merge.js'
@@ -73,17 +74,7 @@ export async function runClusterJob (plan: ExecutionPlan, engine: ClusterEngine)
     engine.poll([...waiting]).catch(() => {})
   }, POLL_MS)
 
-  const nextIndices = async (): Promise<number[]> => {
-    if (!arrivals) return cursor.take(sizer.next(cursor.remaining))
-    for (;;) {
-      const next = cursor.peek()
-      if (next === undefined || stop.signal.aborted) return []
-      await waitUntil(scheduledAt(arrivals, runStartedAt, next), stop.signal)
-      const now = epochNow()
-      const indices = cursor.takeDue(sizer.next(cursor.remaining), (index) => scheduledAt(arrivals, runStartedAt, index) <= now)
-      if (indices.length > 0) return indices
-    }
-  }
+  const nextIndices = nextIndicesOf(cursor, sizer, arrivals, runStartedAt, stop.signal)
   const lost = (indices: number[], message: string): TaskOutcome[] => indices.map((index) => ({ index, ok: false, runMs: 0, error: message, worker: 'cluster', lost: true as const }))
 
   /**

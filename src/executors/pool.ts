@@ -1,7 +1,8 @@
-import { epochNow, scheduledAt, waitUntil } from './arrivals.js'
+import { epochNow, scheduledAt } from './arrivals.js'
 import { BatchSizer } from './batch-sizer.js'
 import type { ExecutionPlan, ExecutionResult } from './executor.js'
 import type { ModeDefinition, ModeRuntime } from './mode-definition.js'
+import { nextIndicesOf } from './next-indices.js'
 import { TaskCursor } from './task-cursor.js'
 
 /**
@@ -41,19 +42,7 @@ async function runPool (plan: ExecutionPlan, { pool }: ModeRuntime): Promise<Exe
   const runStartedAt = epochNow()
   plan.window?.started()
   const { arrivals } = plan
-  /** the next dispatch: closed loop, as many as the sizer says; open loop, only tasks already due (waiting for the next) */
-  const nextIndices = async (): Promise<number[]> => {
-    if (!arrivals) return cursor.take(sizer.next(cursor.remaining))
-    for (;;) {
-      const next = cursor.peek()
-      if (next === undefined || plan.signal.aborted) return []
-      await waitUntil(scheduledAt(arrivals, runStartedAt, next), plan.signal)
-      const now = epochNow()
-      // Another lane may have taken it meanwhile: then wait for the one after.
-      const indices = cursor.takeDue(sizer.next(cursor.remaining), (index) => scheduledAt(arrivals, runStartedAt, index) <= now)
-      if (indices.length > 0) return indices
-    }
-  }
+  const nextIndices = nextIndicesOf(cursor, sizer, arrivals, runStartedAt, plan.signal)
   async function lane (): Promise<void> {
     while (!plan.signal.aborted && !cursor.exhausted) {
       const indices = await nextIndices()

@@ -1,17 +1,8 @@
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
+import { freePort } from '../../bench/free-port.js'
 
 export interface RedisServer { url: string, port: number, process: ChildProcess, stop: () => Promise<void> }
-
-/** A port the kernel just handed out and took back: free unless something takes it in the next instant. */
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 /**
  * Debian's redis-server on loopback, without persistence (no RDB, no AOF: nothing is written to disk), stopped

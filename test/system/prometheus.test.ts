@@ -9,24 +9,16 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { MODES, waitFor } from '../support/app.js'
 import { external } from '../support/external.js'
 import { startServiceProcesses } from '../support/service-processes.js'
+import { freePort } from '../../bench/free-port.js'
 
 const prometheus = external('prometheus')
 const REPLICAS = 3
-
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 interface Series { metric: Record<string, string>, value: [number, string] }
 interface QueryResult { status: string, data: { result: Series[] } }
