@@ -29,6 +29,8 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 # The web page (/ui/): plain files, served as they are (routes/ui.ts); uPlot comes with the production dependencies
 COPY web ./web
+# The labs' CPython originals: they run where the image has a python3 (this one has none, and says so)
+COPY python ./python
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \

@@ -100,6 +100,12 @@ export const ConfigSchema = Type.Object({
   LAB_MAX_WORKERS: limit(16, 1, 256, 'labs: threads of one lab run (race, deadlock, producer/consumer)'),
   LAB_MAX_OPERATIONS: limit(10_000_000, 1, 1_000_000_000, 'labs: increments per worker (race), messages (producer/consumer)'),
   LAB_MAX_MS: limit(30_000, 100, 600_000, 'labs: longest a lab run may take; it is stopped and reported beyond'),
+  // The labs' CPython originals (docs/labs/cpython.md): run beside the Node run when a request asks for them.
+  PYTHON: Type.String({
+    pattern: '^[^\\s]{1,4096}$',
+    default: 'python3',
+    description: 'labs: the CPython (>= 3.10) that runs each lab\'s Python original when a request sets cpython: true (a name looked up on PATH, or a path); missing or older: the answer\'s cpython field says why'
+  }),
   MAX_TIMERS: limit(100, 1, 100_000, 'timers: live timers at once'),
   MAX_TIMER_DELAY_MS: limit(3_600_000, 0, 86_400_000, 'timers: largest delayMs and intervalMs'),
   MAX_TIMER_FIRES: limit(10_000, 1, 10_000_000, 'timers: largest count of a repeating timer'),
