@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { PythonRuntimeSchema } from '../src/cpython/cpython-schema.js'
+import { findPython } from '../src/cpython/python-runtime.js'
 import { machineInfo } from '../src/measure/environment.js'
 import { WORKLOAD_NAMES, workloads } from '../src/workloads/index.js'
 import { UI_PATH } from './ui.js'
@@ -23,7 +25,12 @@ const InfoSchema = Type.Object({
   unavailableModes: Type.Record(Type.String(), Type.String(), { description: 'modes this configuration cannot run, with why (a job in one answers 400 MODE_UNAVAILABLE)' }),
   workloads: Type.Record(Type.String(), Type.String()),
   limits: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String()])),
-  links: Type.Record(Type.String(), Type.String())
+  links: Type.Record(Type.String(), Type.String()),
+  cpython: Type.Object({
+    available: Type.Boolean({ description: 'whether the labs can run their Python originals (cpython: true)' }),
+    python: Type.Optional(PythonRuntimeSchema),
+    reason: Type.Optional(Type.String({ description: 'when not available: why (no PYTHON on this machine, or older than 3.10)' }))
+  }, { description: 'the CPython (PYTHON) the labs\' originals run on (docs/labs/cpython.md)' })
 })
 
 /** The weight (q) an Accept header gives a media type: its own entry, else type/*, else *\/*; 0 if none. */
@@ -59,7 +66,11 @@ const rootRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const limit = mode.concurrencyLimit(config)
     return [mode.name, { concurrency: limit.max, concurrencyLimit: limit.variable, batches: mode.batches }]
   }))
-  const info = () => ({
+  const cpython = async () => {
+    const found = await findPython(config.PYTHON)
+    return found.ok ? { available: true, python: found.runtime } : { available: false, reason: found.reason }
+  }
+  const info = async () => ({
     name: 'concurrency-lab',
     version: app.lab.version,
     ...machineInfo(),
@@ -70,7 +81,8 @@ const rootRoutes: FastifyPluginAsyncTypebox = async (app) => {
     unavailableModes: modes.unavailable(config),
     workloads: Object.fromEntries(WORKLOAD_NAMES.map((name) => [name, workloads[name].summary])),
     limits,
-    links: { docs: '/docs', openapi: '/docs/json', jobs: '/jobs', health: '/healthz', ready: '/readyz', ui: UI_PATH }
+    links: { docs: '/docs', openapi: '/docs/json', jobs: '/jobs', health: '/healthz', ready: '/readyz', ui: UI_PATH },
+    cpython: await cpython()
   })
 
   app.get('/', {
@@ -82,7 +94,7 @@ const rootRoutes: FastifyPluginAsyncTypebox = async (app) => {
     reply.header('vary', 'accept')
     // The page is there unless the service runs without web/ (routes/ui.ts).
     if (wantsPage(request.headers.accept) && app.hasRoute({ method: 'GET', url: `${UI_PATH}*` })) return reply.redirect(UI_PATH, 302)
-    return info()
+    return await info()
   })
 }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { ConfigSchema } from '../src/config.js'
 import { buildTestApp } from './support/app.js'
+import { pythonForTests } from './support/python.js'
 
 test('GET / describes the service, the machine and every limit', async (t) => {
   const app = await buildTestApp(t, { MAX_TASKS: 1234 })
@@ -85,4 +86,18 @@ test('GET /sim/delay answers after the delay with the asked status and size', as
   assert.equal(response.rawPayload.length, 2048)
   const jittered = await app.inject({ method: 'GET', url: '/sim/delay?ms=10&jitterMs=10' })
   assert.equal(jittered.statusCode, 200)
+})
+
+test('GET / says which CPython the labs\' originals run on, or why there is none', async (t) => {
+  const { skip } = await pythonForTests()
+  const missing = await buildTestApp(t, { PYTHON: 'no-such-python3-here' })
+  const without = (await missing.inject({ method: 'GET', url: '/' })).json()
+  assert.equal(without.cpython.available, false)
+  assert.match(without.cpython.reason, /no no-such-python3-here on this machine/)
+  if (skip) return t.skip(skip)
+  const app = await buildTestApp(t)
+  const { cpython } = (await app.inject({ method: 'GET', url: '/' })).json()
+  assert.equal(cpython.available, true)
+  assert.equal(cpython.python.implementation, 'cpython')
+  assert.ok(Number(cpython.python.version.split('.')[1]) >= 10)
 })
