@@ -30,7 +30,7 @@ export function findPython (executable: string): Promise<PythonLookup> {
   if (cached && performance.now() - cached.at < RETRY_MISSING_MS) return cached.lookup
   const lookup = probe(executable)
   lookups.set(executable, { at: performance.now(), lookup })
-  void lookup.then((found) => { if (found.ok) lookups.set(executable, { at: Infinity, lookup }) })
+  lookup.then((found) => { if (found.ok) lookups.set(executable, { at: Infinity, lookup }) }, () => {})
   return lookup
 }
 
