@@ -1,8 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Config } from '../src/config.js'
+import { cpythonRequestSchema } from '../src/cpython/cpython-schema.js'
+import { runOriginal } from '../src/cpython/run-original.js'
 import { runDeadlockLab } from '../src/labs/deadlock.js'
 import { DEADLOCK_STRATEGIES, workersProblem } from '../src/labs/deadlock-messages.js'
+import { DeadlockReportSchema, type CpythonDeadlockReport } from '../src/labs/deadlock-schema.js'
 import { InvalidField } from '../src/errors.js'
 import { oneRunAtATime } from '../src/labs/one-run-at-a-time.js'
 import { StringEnum } from '../src/schema-helpers.js'
@@ -24,51 +27,10 @@ function deadlockBodySchema (config: Config) {
     tryLockMs: Type.Integer({ minimum: 1, maximum: 10_000, default: 20, description: 'timeout: how long one tryLock waits' }),
     maxAttempts: Type.Integer({ minimum: 1, maximum: 10_000, default: 100, description: 'timeout: attempts at both locks before a worker gives up' }),
     watchdogMs: Type.Integer({ minimum: 10, maximum: config.LAB_MAX_MS, default: Math.min(500, config.LAB_MAX_MS), description: 'the watchdog inspects the wait-for table this long after the start, then as often (LAB_MAX_MS)' }),
-    seed: Type.Integer({ minimum: 0, maximum: 4_294_967_295, default: 1, description: 'timeout: seeds the random back-off of each worker' })
+    seed: Type.Integer({ minimum: 0, maximum: 4_294_967_295, default: 1, description: 'timeout: seeds the random back-off of each worker' }),
+    cpython: cpythonRequestSchema()
   }, { additionalProperties: false })
 }
-
-const EdgeSchema = Type.Object({
-  worker: Type.Integer(),
-  holds: Type.Integer({ description: 'the lock it holds (the one the previous worker of the cycle waits for)' }),
-  waitsFor: Type.Integer(),
-  heldBy: Type.Integer({ description: 'the worker holding waitsFor: the next edge of the cycle' })
-})
-
-const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
-
-const DeadlockReportSchema = Type.Object({
-  strategy: StringEnum(DEADLOCK_STRATEGIES),
-  workers: Type.Integer(),
-  deadlocked: Type.Boolean(),
-  kind: nullable(StringEnum(['cycle', 'self', 'abandoned'] as const, { description: 'cycle: locks taken in opposite orders; self: a non-reentrant lock taken twice by its holder; abandoned: a lock whose owner is gone; null without a deadlock' })),
-  cycle: Type.Array(EdgeSchema, { description: 'the wait-for cycle the watchdog found (self: one edge, worker waiting for itself); [] without one' }),
-  abandoned: nullable(Type.Object({
-    lock: Type.Integer(),
-    owner: Type.Integer({ description: 'the worker that held it and is gone' }),
-    waiters: Type.Array(Type.Integer(), { description: 'the workers blocked on it' })
-  }, { description: 'kind abandoned: the lock left held by a gone owner' })),
-  acquisitions: Type.Integer({ description: 'lock() calls that returned, all workers' }),
-  releases: Type.Integer({ description: 'unlock() calls done, all workers' }),
-  detectedBy: nullable(Type.String()),
-  resolvedBy: nullable(Type.String()),
-  detectedAfterMs: nullable(Type.Number({ description: 'start → deadlock found' })),
-  ms: Type.Number({ description: 'start → every thread finished or terminated' }),
-  startupMs: Type.Number({ description: 'spawn → every thread waiting at the start gate' }),
-  inspections: Type.Integer({ description: 'times the watchdog read the wait-for table' }),
-  perWorker: Type.Array(Type.Object({
-    worker: Type.Integer(),
-    locks: Type.Array(Type.Integer(), { description: 'the locks it takes, in order (ring: its two locks; double-acquire, reentrant: one lock twice)' }),
-    acquired: Type.Boolean({ description: 'held its locks and did its work' }),
-    attempts: Type.Integer(),
-    backoffs: Type.Integer(),
-    acquisitions: Type.Integer(),
-    releases: Type.Integer(),
-    unlockError: nullable(Type.String({ description: 'reentrant: the refused unlock by a non-owner (CPython: RuntimeError)' })),
-    error: nullable(Type.String({ description: 'the error the thread died of' })),
-    terminated: Type.Boolean()
-  }))
-})
 
 /**
  * POST /labs/deadlock — a lock-ordering deadlock made, found by a watchdog, and ended; two ways to avoid it; and the
@@ -82,14 +44,22 @@ const deadlockRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/labs/deadlock', {
     schema: {
       summary: 'Deadlock lab: workers take locks; a watchdog detects a deadlock (cycle, self, abandoned) and resolves it',
-      description: 'The blocking happens in worker threads, never in the main thread: the service keeps answering. The whole run is stopped with LAB_TIMED_OUT after LAB_MAX_MS.',
+      description: 'The blocking happens in worker threads, never in the main thread: the service keeps answering. The whole run is stopped with LAB_TIMED_OUT after LAB_MAX_MS. ' +
+        'With cpython: true, python/deadlock.py runs the same strategy with threading.Lock / RLock; its watchdog finds the deadlock but cannot end it (Python cannot kill a thread).',
       body: deadlockBodySchema(config),
       response: { 200: DeadlockReportSchema, 400: ErrorRef, 413: ErrorRef, 415: ErrorRef, 429: ErrorRef, 503: ErrorRef, 504: ErrorRef }
     }
   }, async (request) => {
-    const problem = workersProblem(request.body.strategy, request.body.workers)
+    const { cpython, ...options } = request.body
+    const problem = workersProblem(options.strategy, options.workers)
     if (problem) throw new InvalidField(problem)
-    return guard((signal) => runDeadlockLab(request.body, { maxMs: config.LAB_MAX_MS, signal }))
+    return guard(async (signal) => {
+      const report = await runDeadlockLab(options, { maxMs: config.LAB_MAX_MS, signal })
+      const original = await runOriginal<CpythonDeadlockReport>({
+        requested: cpython, script: 'deadlock.py', params: options, executable: config.PYTHON, timeoutMs: config.LAB_MAX_MS, signal, what: `deadlock lab (${options.strategy})`
+      })
+      return { ...report, cpython: original }
+    })
   })
 }
 
