@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Config } from '../src/config.js'
+import { cpythonAnswerSchema, cpythonRequestSchema } from '../src/cpython/cpython-schema.js'
 import { InvalidField } from '../src/errors.js'
 import { runRaceLab } from '../src/labs/race.js'
+import { CpythonRaceResultSchema, runRaceOriginal } from '../src/labs/race-cpython.js'
 import { oneRunAtATime } from '../src/labs/one-run-at-a-time.js'
 import { RACE_STRATEGIES } from '../src/labs/race-messages.js'
 import { StringEnum } from '../src/schema-helpers.js'
@@ -18,13 +20,16 @@ function raceBodySchema (config: Config) {
       minItems: 1,
       uniqueItems: true,
       default: [...RACE_STRATEGIES],
-      description: 'unsafe: plain read-modify-write; atomic: Atomics.add; mutex: a shared-memory lock around the read-modify-write. Run in this order, each in fresh threads.'
+      description: 'unsafe: x += 1, a plain read-modify-write (with gil: loses nothing, as CPython 3.10+; without: the free-threaded 3.13t / C case, loses updates); unsafe-call: x = x + one(), a call between the read and the write (loses updates with the GIL too: the call is a switch point); atomic: Atomics.add (no Python equivalent); mutex: with lock: x += 1. Run in this order, each in fresh threads.'
     }),
+    gil: Type.Boolean({ default: false, description: 'true: the threads share an emulated GIL that switches only where CPython 3.10+ may (a loop\'s backward jump, a call\'s entry); false, the default: no GIL, as in free-threaded CPython 3.13t or C code' }),
+    switchIntervalMs: Type.Number({ minimum: 0.1, maximum: 1000, default: 5, description: 'with gil: a thread holding the GIL hands it over at its next switch point after another has waited this long (CPython: sys.getswitchinterval() = 5 ms; the CPython original sets it too)' }),
     record: Type.Optional(Type.Object({
       workers: Type.Integer({ minimum: 1, maximum: maxWorkers, default: Math.min(4, maxWorkers), description: 'threads updating the record (LAB_MAX_WORKERS)' }),
       updates: Type.Integer({ minimum: 1, maximum: config.LAB_MAX_OPERATIONS, default: Math.min(10, config.LAB_MAX_OPERATIONS), description: 'updates per thread (LAB_MAX_OPERATIONS)' }),
-      delayMs: Type.Integer({ minimum: 0, maximum: config.LAB_MAX_MS, default: 5, description: 'the "database round trip" between read and write (LAB_MAX_MS)' })
-    }, { additionalProperties: false, description: 'also run the seed\'s version: read → delay → write of a shared balance, without and then with a lock ({} for the defaults)' }))
+      delayMs: Type.Integer({ minimum: 0, maximum: config.LAB_MAX_MS, default: 5, description: 'the "database round trip" between read and write (LAB_MAX_MS); it releases the GIL, as time.sleep does' })
+    }, { additionalProperties: false, description: 'also run the seed\'s version: read → delay → write of a shared balance, without and then with a lock ({} for the defaults)' })),
+    cpython: cpythonRequestSchema()
   }, { additionalProperties: false })
 }
 
@@ -35,25 +40,31 @@ const Tally = {
   ms: Type.Number({ description: 'first thread start → last thread end, measured in the threads' }),
   startupMs: Type.Number({ description: 'spawn → every thread waiting at the start gate' })
 }
+const Meaning = Type.String({ description: 'what this result stands for in Python, with or without the GIL (docs/labs/race.md)' })
 
 const RaceReportSchema = Type.Object({
   workers: Type.Integer(),
   increments: Type.Integer(),
-  cores: Type.Integer({ description: 'available parallelism: lost updates of `unsafe` need ≥ 2 threads running at once' }),
+  gil: Type.Boolean({ description: 'whether the threads shared an emulated GIL' }),
+  switchIntervalMs: Type.Optional(Type.Number({ description: 'with gil: the switch interval' })),
+  cores: Type.Integer({ description: 'available parallelism. Without the GIL, unsafe loses updates when ≥ 2 threads run at once on different cores; with it, one thread runs at a time and updates are lost only where a switch point splits the read from the write (unsafe-call), whatever the core count' }),
   results: Type.Array(Type.Object({
     strategy: StringEnum(RACE_STRATEGIES),
     ...Tally,
-    opsPerSec: Type.Integer({ description: 'expected ÷ ms' })
+    opsPerSec: Type.Integer({ description: 'expected ÷ ms' }),
+    python: Type.String({ description: 'the Python statement the strategy stands for' }),
+    meaning: Meaning
   })),
   record: Type.Optional(Type.Object({
     workers: Type.Integer(),
     updates: Type.Integer(),
     delayMs: Type.Integer(),
-    results: Type.Array(Type.Object({ locked: Type.Boolean(), ...Tally }))
-  }))
+    results: Type.Array(Type.Object({ locked: Type.Boolean(), ...Tally, meaning: Meaning }))
+  })),
+  cpython: cpythonAnswerSchema(CpythonRaceResultSchema)
 })
 
-/** POST /labs/race — lost updates on a shared counter, measured: unsafe vs atomic vs mutex, and the seed's record. */
+/** POST /labs/race — lost updates on a shared counter, measured: unsafe vs unsafe-call vs atomic vs mutex, with or without a GIL, and the seed's record. */
 const raceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app.lab
   const guard = oneRunAtATime(app, 'race lab')
@@ -61,16 +72,21 @@ const raceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/labs/race', {
     schema: {
       summary: 'Race condition lab: threads increment one shared counter with each strategy',
-      description: 'Each strategy runs in fresh threads that start together at a gate. The whole run is stopped with LAB_TIMED_OUT after LAB_MAX_MS.',
+      description: 'Each strategy runs in fresh threads that start together at a gate, with or without an emulated GIL. The whole run is stopped with LAB_TIMED_OUT after LAB_MAX_MS. With cpython: true, python/race.py then runs the same parameters on CPython (its own LAB_MAX_MS).',
       body: raceBodySchema(config),
       response: { 200: RaceReportSchema, 400: ErrorRef, 413: ErrorRef, 415: ErrorRef, 429: ErrorRef, 503: ErrorRef, 504: ErrorRef }
     }
   }, async (request) => {
-    const { record } = request.body
+    const { record, cpython, ...options } = request.body
     if (record && record.workers * record.updates * record.delayMs > config.LAB_MAX_MS) {
       throw new InvalidField(`body/record: workers × updates × delayMs = ${record.workers * record.updates * record.delayMs} ms must be <= ${config.LAB_MAX_MS} (LAB_MAX_MS): the locked run waits out every delay one after another`)
     }
-    return guard((signal) => runRaceLab(request.body, { maxMs: config.LAB_MAX_MS, signal }))
+    const raceOptions = { ...options, record }
+    return guard(async (signal) => {
+      const report = await runRaceLab(raceOptions, { maxMs: config.LAB_MAX_MS, signal })
+      const answer = await runRaceOriginal({ requested: cpython, options: raceOptions, executable: config.PYTHON, maxMs: config.LAB_MAX_MS, signal })
+      return { ...report, cpython: answer }
+    })
   })
 }
 

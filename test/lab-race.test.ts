@@ -5,12 +5,13 @@ import type { FastifyInstance } from 'fastify'
 import { liveWorkers } from '../src/threads/live-workers.js'
 import { buildTestApp, waitFor } from './support/app.js'
 
-interface Tally { expected: number, actual: number, lostUpdates: number, ms: number, startupMs: number }
+interface Tally { expected: number, actual: number, lostUpdates: number, ms: number, startupMs: number, meaning: string }
 interface RaceReport {
+  gil: boolean
   workers: number
   increments: number
   cores: number
-  results: Array<Tally & { strategy: string, opsPerSec: number }>
+  results: Array<Tally & { strategy: string, opsPerSec: number, python: string }>
   record?: { workers: number, updates: number, delayMs: number, results: Array<Tally & { locked: boolean }> }
 }
 
@@ -27,6 +28,8 @@ test('atomic and mutex end exactly at workers × increments', async (t) => {
   const report = await race(app, { workers: 4, increments: 200_000, strategies: ['atomic', 'mutex'] })
   assert.equal(report.cores, availableParallelism())
   assert.deepEqual(report.results.map((result) => result.strategy), ['atomic', 'mutex'])
+  assert.equal(report.gil, false, 'no GIL unless asked for')
+  assert.deepEqual(report.results.map((result) => result.python), ['none: Python has no atomic add on an int (use a threading.Lock, as mutex does)', 'with lock: x += 1'])
   for (const result of report.results) {
     assert.equal(result.expected, 800_000, result.strategy)
     assert.equal(result.actual, 800_000, result.strategy)
@@ -36,7 +39,7 @@ test('atomic and mutex end exactly at workers × increments', async (t) => {
   assert.equal((await app.inject({ url: '/readyz' })).json().workers.threads, 0)
 })
 
-test('unsafe read-modify-write loses updates on two or more cores', async (t) => {
+test('unsafe read-modify-write without the GIL (the free-threaded 3.13t / C case) loses updates on two or more cores', async (t) => {
   if (availableParallelism() < 2) {
     t.skip(`needs >= 2 cores for threads to overlap; this machine has ${availableParallelism()}`)
     return
@@ -49,6 +52,7 @@ test('unsafe read-modify-write loses updates on two or more cores', async (t) =>
     assert.equal(result.expected, 8_000_000)
     assert.equal(result.lostUpdates, result.expected - result.actual)
     assert.ok(result.actual <= result.expected, 'a race loses updates, it never invents them')
+    assert.match(result.meaning, /free-threaded 3\.13t \/ C case/)
     losses.push(result.lostUpdates)
   }
   assert.ok(losses.some((lost) => lost > 0), `lost updates per attempt: ${losses.join(', ')}`)
@@ -100,7 +104,7 @@ test('bad input: 400 naming the field and the limit', async (t) => {
     [{ workers: 4 }, 'FST_ERR_VALIDATION', /^body\/workers must be <= 3/],
     [{ workers: 0 }, 'FST_ERR_VALIDATION', /^body\/workers must be >= 1/],
     [{ increments: 1001 }, 'FST_ERR_VALIDATION', /^body\/increments must be <= 1000/],
-    [{ strategies: ['atomic', 'optimistic'] }, 'FST_ERR_VALIDATION', /^body\/strategies\/1 must be one of: unsafe, atomic, mutex$/],
+    [{ strategies: ['atomic', 'optimistic'] }, 'FST_ERR_VALIDATION', /^body\/strategies\/1 must be one of: unsafe, unsafe-call, atomic, mutex$/],
     [{ strategies: [] }, 'FST_ERR_VALIDATION', /^body\/strategies /],
     [{ color: 'red' }, 'FST_ERR_VALIDATION', /^body must not have the property 'color'$/],
     [{ record: { workers: 4 } }, 'FST_ERR_VALIDATION', /^body\/record\/workers must be <= 3/],

@@ -2,17 +2,24 @@
  * The race condition lab: `workers` threads update one Int32 in shared memory, with each strategy in turn, in
  * fresh threads and a fresh counter per strategy; then the seed's "database record" with and without a lock.
  *
- *   main: SharedArrayBuffer [COUNTER, MUTEX, PAUSE] ──▶ N threads (lab-race-entry) ──▶ all ready, one go
+ *   main: SharedArrayBuffer [COUNTER, MUTEX, PAUSE, BREAKER] (+ a fresh GIL with gil) ──▶ N threads (lab-race-entry)
+ *         ──▶ all ready, one go
  *   threads: update COUNTER ──▶ exit ──▶ main: expected vs Atomics.load(COUNTER), time first start → last end
  */
 import { availableParallelism } from 'node:os'
+import { Gil } from '../sync/gil.js'
 import { LabThreadGroup, withinDeadline } from './race-deadlock-threads.js'
-import { RACE_CELLS, RaceCell, type RaceStrategy, type RaceThreadResult, type RaceWorkerData } from './race-messages.js'
+import { raceLesson, recordMeaning } from './race-lessons.js'
+import { RACE_CELLS, RaceCell, type RaceGil, type RaceStrategy, type RaceThreadResult, type RaceWorkerData } from './race-messages.js'
 
 export interface RaceOptions {
   workers: number
   increments: number
   strategies: RaceStrategy[]
+  /** the threads share an emulated GIL that switches only at CPython 3.10+'s switch points */
+  gil: boolean
+  /** with gil: sys.getswitchinterval() in ms */
+  switchIntervalMs: number
   record?: { workers: number, updates: number, delayMs: number }
 }
 
@@ -32,22 +39,27 @@ interface Tally {
   startupMs: number
 }
 
-export type StrategyResult = Tally & { strategy: RaceStrategy, opsPerSec: number }
-export type RecordResult = Tally & { locked: boolean }
+export type StrategyResult = Tally & { strategy: RaceStrategy, opsPerSec: number, python: string, meaning: string }
+export type RecordResult = Tally & { locked: boolean, meaning: string }
 
 export interface RaceReport {
   workers: number
   increments: number
+  gil: boolean
+  switchIntervalMs?: number
   cores: number
   results: StrategyResult[]
   record?: { workers: number, updates: number, delayMs: number, results: RecordResult[] }
 }
 
-/** One group of threads on a fresh counter; `expected` is what the counter must read if no update is lost. */
-async function runGroup (what: string, data: (memory: SharedArrayBuffer) => RaceWorkerData[], expected: number, deadline: number, limits: RaceLimits): Promise<Tally> {
+type ThreadData = (memory: SharedArrayBuffer, gil: RaceGil | undefined) => RaceWorkerData[]
+
+/** One group of threads on a fresh counter (and a fresh GIL); `expected` is what the counter must read if no update is lost. */
+async function runGroup (what: string, data: ThreadData, expected: number, deadline: number, options: RaceOptions, limits: RaceLimits): Promise<Tally> {
   const memory = new SharedArrayBuffer(RACE_CELLS * Int32Array.BYTES_PER_ELEMENT)
+  const gil = options.gil ? { buffer: Gil.allocate(), switchIntervalMs: options.switchIntervalMs } : undefined
   const spawnedAt = performance.now()
-  const group = new LabThreadGroup<RaceThreadResult>('lab-race-entry', data(memory))
+  const group = new LabThreadGroup<RaceThreadResult>('lab-race-entry', data(memory, gil))
   let startupMs = 0
   await withinDeadline(group, { what, ms: deadline - performance.now(), maxMs: limits.maxMs, signal: limits.signal }, async () => {
     await group.ready()
@@ -71,19 +83,19 @@ export async function runRaceLab (options: RaceOptions, limits: RaceLimits): Pro
   const results: StrategyResult[] = []
   for (const strategy of options.strategies) {
     const tally = await runGroup(`race lab strategy '${strategy}'`,
-      (memory) => Array.from({ length: workers }, () => ({ kind: 'counter', strategy, increments, memory })),
-      workers * increments, deadline, limits)
-    results.push({ strategy, ...tally, opsPerSec: Math.round(tally.expected / (Math.max(tally.ms, 0.001) / 1000)) })
+      (memory, gil) => Array.from({ length: workers }, () => ({ kind: 'counter', strategy, increments, memory, gil })),
+      workers * increments, deadline, options, limits)
+    results.push({ strategy, ...tally, opsPerSec: Math.round(tally.expected / (Math.max(tally.ms, 0.001) / 1000)), ...raceLesson(strategy, options.gil) })
   }
-  const report: RaceReport = { workers, increments, cores: availableParallelism(), results }
+  const report: RaceReport = { workers, increments, gil: options.gil, ...(options.gil ? { switchIntervalMs: options.switchIntervalMs } : {}), cores: availableParallelism(), results }
   if (options.record) {
     const { workers: writers, updates, delayMs } = options.record
     const recordResults: RecordResult[] = []
     for (const locked of [false, true]) {
       const tally = await runGroup(`race lab record (${locked ? 'locked' : 'unlocked'})`,
-        (memory) => Array.from({ length: writers }, () => ({ kind: 'record', locked, updates, delayMs, memory })),
-        writers * updates, deadline, limits)
-      recordResults.push({ locked, ...tally })
+        (memory, gil) => Array.from({ length: writers }, () => ({ kind: 'record', locked, updates, delayMs, memory, gil })),
+        writers * updates, deadline, options, limits)
+      recordResults.push({ locked, ...tally, meaning: recordMeaning(locked, options.gil) })
     }
     report.record = { workers: writers, updates, delayMs, results: recordResults }
   }
