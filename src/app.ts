@@ -14,6 +14,7 @@ import { probeRequestsLogged, type Config } from './config.js'
 import type { ModeDefinition, ModeEngine } from './executors/mode-definition.js'
 import { BUILT_IN_MODES, ModeRegistry } from './executors/registry.js'
 import { startWorkerPool, type WorkerPool } from './executors/worker-pool.js'
+import { logAbandoned } from './jobs/daemon-abandon.js'
 import { JobScheduler } from './jobs/job-scheduler.js'
 import type { RunnerDeps } from './jobs/runner-deps.js'
 import { SpecService } from './jobs/spec-service.js'
@@ -51,6 +52,8 @@ export interface Lab {
   version: string
   /** false until the pool is warm, and again once shutdown begins */
   ready: boolean
+  /** aborted when shutdown begins: what lives beside the jobs (timers) ends then, within DAEMON_SHUTDOWN_WAIT_MS as they do */
+  stopping: AbortSignal
 }
 
 declare module 'fastify' {
@@ -141,14 +144,22 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
     observeTasks: (labels) => metrics.taskObserver(labels),
     observeChildCpu: (cpu) => metrics.childCpu(cpu)
   }
-  const scheduler: JobScheduler = new JobScheduler({ ...runner, onJobEnd: (job) => metrics.jobEnded(job) })
+  const scheduler: JobScheduler = new JobScheduler({
+    ...runner,
+    onJobEnd: (job) => {
+      metrics.jobEnded(job)
+      logAbandoned(app.log, job)
+    }
+  })
   const metrics = new ServiceMetrics({ scheduler: () => scheduler, pool, modes, runtime, version: servicePackage.version })
   // Engines of the modes that need one (cluster: Redis and its slice worker), for modes this config can run.
   for (const mode of modes.all) {
     if (!mode.startEngine || mode.unavailable?.(config) !== undefined) continue
     engines.set(mode.name, await mode.startEngine({ config, pool, upstreamUrl: upstream.url, log: app.log, observeTasks: (labels) => metrics.taskObserver(labels) }))
   }
+  const stopping = new AbortController()
   const lab: Lab = {
+    stopping: stopping.signal,
     admission,
     config,
     pool,
@@ -187,6 +198,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   })
   app.addHook('preClose', async () => {
     lab.ready = false
+    stopping.abort()
     await scheduler.shutdown()
   })
   app.addHook('onClose', async () => {

@@ -4,6 +4,7 @@ import { Type, type Static } from 'typebox'
 import { StringEnum } from '../schema-helpers.js'
 import type { JobError } from '../errors.js'
 import type { JobSpec } from './spec-service.js'
+import type { LeftBehind } from '../workloads/workload.js'
 import { ReportSchema, SeriesRowSchema, type Report } from '../measure/report-schema.js'
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const
@@ -49,6 +50,8 @@ export class Job extends EventEmitter<{ progress: [Progress], end: [JobView] }> 
   finishedAt: Date | null = null
   error: JobError | null = null
   report: Report | null = null
+  /** a daemon job abandoned at shutdown: what its cleanup, which did not run, would have removed (daemon-abandon.ts) */
+  leftBehind: LeftBehind | null = null
   readonly #controller = new AbortController()
   #stopReason: StopReason | undefined
   readonly #ended: Promise<void>

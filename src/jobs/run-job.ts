@@ -6,6 +6,7 @@ import { ReportBuilder } from '../measure/report-builder.js'
 import type { Report } from '../measure/report-schema.js'
 import { workloads } from '../workloads/index.js'
 import type { PreparedJob } from '../workloads/workload.js'
+import { abandon, abandonedMessage, abandonsAtShutdown } from './daemon-abandon.js'
 import type { Job } from './job.js'
 import { progressThrottle } from './progress-throttle.js'
 import type { RunnerDeps } from './runner-deps.js'
@@ -35,8 +36,10 @@ export async function runJob (job: Job, deps: RunnerDeps): Promise<void> {
     failure = error as Error
   } finally {
     clearTimeout(timeout)
-    // Before the job is marked finished, so whoever waits for it finds the temp files gone.
-    await prepared?.cleanup().catch((error: unknown) => { cleanupError = error })
+    // Before the job is marked finished, so whoever waits for it finds the temp files gone — unless it is a daemon
+    // job abandoned at shutdown, which leaves them as a Python daemon thread at exit would (daemon-abandon.ts).
+    const abandoned = abandonsAtShutdown(job) && await abandon(job, prepared).catch(() => false)
+    if (!abandoned) await prepared?.cleanup().catch((error: unknown) => { cleanupError = error })
   }
   if (measured && cleanupError !== undefined) {
     measured.report.warnings.push(`cleanup: the job's ${spec.workload} resources could not all be removed (${cleanupError instanceof Error ? cleanupError.message : String(cleanupError)}); the next start removes what is left`)
@@ -108,7 +111,7 @@ async function measureExecution (job: Job, deps: RunnerDeps, shared: unknown, wa
 function stopMessage (job: Job): string {
   if (job.stopReason !== 'shutdown') return 'cancelled by request'
   return job.spec.daemon
-    ? 'cancelled by service shutdown (a daemon job is abandoned at once)'
+    ? abandonedMessage(job.leftBehind)
     : 'cancelled by service shutdown (a non-daemon job still running after DAEMON_SHUTDOWN_WAIT_MS)'
 }
 

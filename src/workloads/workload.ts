@@ -36,10 +36,23 @@ export interface PrepareContext {
   seed: number
 }
 
+/** What a resource that outlives the process holds now: a daemon job abandoned at shutdown leaves it in place. */
+export interface LeftBehind {
+  path: string
+  files: number
+  bytes: number
+}
+
 /** Per-job resources a workload needs (a temp dir, a connection pool) and how to remove them. */
 export interface PreparedJob {
   shared: unknown
   cleanup: () => Promise<void>
+  /**
+   * Only for resources that outlive the process (a temp dir): what they hold now. A daemon job abandoned at
+   * shutdown does not run `cleanup`, as a Python daemon thread's `finally` does not run at exit, and reports this
+   * instead. Without it the resources live in memory and go with the process: `cleanup` runs.
+   */
+  leftBehind?: () => Promise<LeftBehind>
 }
 
 /**
