@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { JobErrors } from '../errors.js'
 import type { ExecutionResult, WarmupDone } from '../executors/executor.js'
 import { OutcomeCollector } from '../measure/outcome-collector.js'
+import { IoProbe } from '../measure/io-probe.js'
 import { ReportBuilder } from '../measure/report-builder.js'
 import type { Report } from '../measure/report-schema.js'
 import { workloads } from '../workloads/index.js'
@@ -53,6 +54,8 @@ async function measureExecution (job: Job, deps: RunnerDeps, shared: unknown, wa
   const mode = deps.modes.get(spec.mode)
   const collector = new OutcomeCollector(deps.config.MAX_JOB_ERRORS)
   const context = jobContextOf(job.id, spec, shared, deps)
+  // The convoy experiment's I/O thread, on the job's lock: started before the window so its start-up is in no figure.
+  const probe = spec.ioProbe && !job.signal.aborted ? await IoProbe.start(spec.ioProbe, context.gil) : undefined
   const window = new ReportBuilder({ intervalMs: spec.seriesIntervalMs, maxRows: deps.config.MAX_SERIES_ROWS })
   // Each progress event carries the series row being filled (SSE clients draw live lines from it).
   const progress = progressThrottle(deps.config.PROGRESS_INTERVAL_MS, () => job.emit('progress', { ...job.progress, latest: window.series.latest() }))
@@ -74,7 +77,7 @@ async function measureExecution (job: Job, deps: RunnerDeps, shared: unknown, wa
         window.series.add(outcomes)
         progress.touch()
       }, true)
-      plan.window = window.window
+      plan.window = probe ? probe.within(window.window) : window.window
       plan.onSummary = (summary) => {
         job.progress.done += summary.done
         job.progress.failed += summary.failed
@@ -91,12 +94,19 @@ async function measureExecution (job: Job, deps: RunnerDeps, shared: unknown, wa
       result = await mode.run(plan, deps.runtime)
       if (result.childCpu) deps.observeChildCpu?.(result.childCpu)
     }
+  } catch (error) {
+    await probe?.stop()
+    throw error
   } finally {
     measured = true
     window.stop()
     progress.cancel()
   }
   const report = window.report(spec.tasks, collector, result, deps.config.POOL_SIZE, { rate: spec.rate, process: spec.arrivals ?? 'constant' })
+  // Stopped after the report's clock has stopped: its last round is no part of wallMs.
+  const probed = await probe?.stop()
+  if (probed?.report) report.ioProbe = probed.report
+  if (probed?.warning) report.warnings.push(probed.warning)
   const warmup = warmedBefore ?? result.warmup ?? null
   const ranBefore = `${spec.mode}/${spec.workload}`
   if (!warmup && mode.warmsOwnWorkers) {

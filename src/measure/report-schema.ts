@@ -99,6 +99,16 @@ export const ReplicaStatsSchema = Type.Object({
 
 export type ReplicaStats = Static<typeof ReplicaStatsSchema>
 
+/** spec.ioProbe's answer (src/measure/io-probe.ts): the I/O thread's rounds beside the job's tasks. */
+export const IoProbeReportSchema = Type.Object({
+  intervalMs: Type.Integer({ description: 'as asked: the pause between rounds' }),
+  ioMs: Type.Number({ description: 'as asked: the I/O wait of each round, which latencyMs includes' }),
+  samples: Type.Integer({ description: 'rounds timed inside the measured window (start-up and join of the job\'s workers left out)' }),
+  latencyMs: Type.Union([LatencySummarySchema, Type.Null()], { description: 'each round: holding the lock as its I/O starts → holding it again after (ioMs + the wait for the lock); null without samples' }),
+  gilWaitMs: Type.Union([LatencySummarySchema, Type.Null()], { description: 'the part of each round spent waiting for the lock after its I/O ended: about a switch interval beside CPU-bound threads under the GIL, about 0 without one; null without samples' })
+}, { description: 'with ioProbe in the spec: the I/O thread\'s rounds (absent otherwise)' })
+export type IoProbeReport = Static<typeof IoProbeReportSchema>
+
 export const ReportSchema = Type.Object({
   wallMs: Ms('first dispatch to last result; start-up and join excluded'),
   totalMs: Ms('the whole run: start-up + wall + join'),
@@ -126,6 +136,7 @@ export const ReportSchema = Type.Object({
   histograms: HistogramsSchema,
   waitMs: Type.Union([LatencySummarySchema, Type.Null()], { description: 'time tasks waited for a shared resource (db connections)' }),
   gilWaitMs: Type.Union([LatencySummarySchema, Type.Null()], { description: 'with gil: time each task waited for the emulated GIL (null without)' }),
+  ioProbe: Type.Optional(IoProbeReportSchema),
   cpu: CpuWindowSchema,
   warnings: Type.Array(Type.String(), {
     description: 'why this report\'s numbers may be suspect, each starting with its kind: ' +

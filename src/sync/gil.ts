@@ -10,6 +10,7 @@ import { threadId } from 'node:worker_threads'
  *   cells[TURNS]   incremented on every acquisition (a thread that handed over waits for it to move)
  *   cells[DROP]    1 = a waiter has waited a whole interval with no switch: the holder must drop the lock at its next tick
  *   cells[LAST]    threadId + 1 of the last holder
+ *   cells[STAMP]   set once by allocate(): which lock this is (a job's warm-up rounds and its run each get their own)
  *
  * acquire: a thread that already holds it only counts one more holder (tasks sharing a thread share its lock, as
  *   coroutines share a Python thread's GIL). If a drop was requested and this thread held it last, it first waits
@@ -28,7 +29,10 @@ const WAITERS = 1
 const TURNS = 2
 const DROP = 3
 const LAST = 4
-const CELLS = 5
+const STAMP = 5
+const CELLS = 6
+/** allocate()'s stamps in this thread: a random start, so two threads' stamps do not meet either */
+let nextStamp = Math.floor(Math.random() * 0x7fff_ffff)
 
 export interface GilShared {
   /** the job's id: a thread keeps one view of the lock per job, however many dispatches bring it */
@@ -52,7 +56,15 @@ export class Gil {
   }
 
   static allocate (): SharedArrayBuffer {
-    return new SharedArrayBuffer(CELLS * Int32Array.BYTES_PER_ELEMENT)
+    const buffer = new SharedArrayBuffer(CELLS * Int32Array.BYTES_PER_ELEMENT)
+    nextStamp = (nextStamp + 1) | 0
+    Atomics.store(new Int32Array(buffer), STAMP, nextStamp)
+    return buffer
+  }
+
+  /** Acquisitions so far (each one a hand-over when every thread's tick() lets go only on a drop request). */
+  static turns (buffer: SharedArrayBuffer): number {
+    return Atomics.load(new Int32Array(buffer), TURNS)
   }
 
   acquire (): void {
@@ -151,15 +163,19 @@ const gils = new Map<string, Gil>()
 const KEPT = 8
 
 /**
- * The thread's view of a job's lock: one per job on this thread, so every task of the job here shares it (each
- * dispatch to a pool thread brings a fresh copy of the job context; keying by job id keeps the thread's count).
+ * The thread's view of a job's lock: one per lock on this thread, so every task of the job here shares it (each
+ * dispatch to a pool thread brings a fresh copy of the job context; keying by the job id and the lock's stamp
+ * keeps the thread's count). The stamp matters: a job's warm-up rounds run under locks of their own, and a pool
+ * thread that ran one must not keep using that lock for the measured run, where the others (and an ioProbe) use
+ * the run's.
  */
 export function gilFor (shared: GilShared | undefined): GilLike {
   if (!shared) return noGil
-  let gil = gils.get(shared.id)
+  const key = shared.buffer ? `${shared.id}#${Atomics.load(new Int32Array(shared.buffer), STAMP)}` : shared.id
+  let gil = gils.get(key)
   if (!gil) {
     gil = new Gil(shared)
-    gils.set(shared.id, gil)
+    gils.set(key, gil)
     if (gils.size > KEPT) gils.delete(gils.keys().next().value!)
   }
   return gil

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import type { FastifyInstance } from 'fastify'
+import type { IoProbeReport } from '../src/measure/report-schema.js'
+import { buildTestApp, runJob } from './support/app.js'
+
+/**
+ * The convoy effect as an experiment: a job of CPU-bound hash tasks (≈ 7 ms each, longer than a switch interval)
+ * with an ioProbe, an I/O thread sharing the job's emulated GIL. Measured on the 2-core VM (S = 5 ms, ioMs 1):
+ * round latency p50 1.07 ms without the GIL, 6.2 ms with it, in threads, pool, inline and async alike; processes
+ * 1.1 ms (each child has its own lock).
+ */
+const IO_MS = 1
+const cpuBound = { workload: 'hash', params: { bytes: 65_536, rounds: 200 }, tasks: 40, ioProbe: { intervalMs: 5, ioMs: IO_MS } }
+
+async function probeOf (app: FastifyInstance, spec: Record<string, unknown>): Promise<IoProbeReport> {
+  const job = await runJob(app, { ...cpuBound, ...spec })
+  assert.equal(job.status, 'succeeded', JSON.stringify(job.error))
+  const probe = job.report!.ioProbe
+  assert.ok(probe, 'the report has ioProbe')
+  assert.ok(probe.samples >= 8, `only ${probe.samples} rounds timed`)
+  assert.equal(probe.latencyMs!.count, probe.samples)
+  assert.ok(probe.latencyMs!.min >= IO_MS * 0.9, `a round includes its I/O: min ${probe.latencyMs!.min} ms`)
+  return probe
+}
+
+/** The round's median beyond its own I/O: what the lock cost it (the median: one preempted round on a busy machine must not decide). */
+const addedMs = (probe: IoProbeReport) => probe.latencyMs!.p50 - probe.ioMs
+
+test('a mixed CPU + I/O job shows the I/O tasks\' latency rising by about a switch interval under the GIL and not without it', async (t) => {
+  const app = await buildTestApp(t)
+  for (const switchIntervalMs of [5, 10]) {
+    // Tasks of ≈ 3 intervals (a task's end lets the lock go, as a thread back at its queue); ≈ 25 probe rounds a run.
+    const longer = { tasks: 40, params: { bytes: 65_536, rounds: 80 * switchIntervalMs } }
+    const free = await probeOf(app, { ...longer, mode: 'threads', concurrency: 1, gil: false, switchIntervalMs })
+    const locked = await probeOf(app, { ...longer, mode: 'threads', concurrency: 1, gil: true, switchIntervalMs })
+    t.diagnostic(`S = ${switchIntervalMs} ms: round p50 ${free.latencyMs!.p50} ms without the GIL, ${locked.latencyMs!.p50} ms with it (lock wait mean ${locked.gilWaitMs!.mean} ms)`)
+    assert.ok(addedMs(locked) >= 0.6 * switchIntervalMs && addedMs(locked) <= 2 * switchIntervalMs,
+      `with the GIL a round waited ${addedMs(locked).toFixed(2)} ms beyond its I/O, not about ${switchIntervalMs} ms`)
+    assert.ok(addedMs(free) < 0.2 * switchIntervalMs, `without the GIL a round waited ${addedMs(free).toFixed(2)} ms beyond its I/O`)
+    assert.ok(free.gilWaitMs!.mean < 0.2 * switchIntervalMs, `without a lock there is nothing to wait for: ${free.gilWaitMs!.mean} ms`)
+  }
+})
+
+test('the probe shares the lock of the threads that run the tasks in this process: pool and async after a warm-up, not processes', async (t) => {
+  const app = await buildTestApp(t)
+  // A warm-up runs under a lock of its own: the measured tasks must take the run's, which the probe holds too.
+  for (const mode of ['pool', 'async']) {
+    const probe = await probeOf(app, { mode, concurrency: 1, gil: true, warmup: { tasks: 2 } })
+    assert.ok(addedMs(probe) >= 0.4 * 5, `${mode}: a round waited only ${addedMs(probe).toFixed(2)} ms beyond its I/O`)
+  }
+  // Each child process has its own lock; the probe, in the service's process, shares none of theirs.
+  const apart = await probeOf(app, { mode: 'processes', concurrency: 2, gil: true })
+  assert.ok(addedMs(apart) < 0.2 * 5, `processes: a round waited ${addedMs(apart).toFixed(2)} ms beyond its I/O`)
+})
+
+test('ioProbe: bad values are a 400 naming the field; no ioProbe in the report unless asked', async (t) => {
+  const app = await buildTestApp(t)
+  for (const [ioProbe, field] of [[{ intervalMs: 0 }, 'body/ioProbe/intervalMs'], [{ ioMs: 101 }, 'body/ioProbe/ioMs'], [{ every: 5 }, 'body/ioProbe']] as const) {
+    const response = await app.inject({ method: 'POST', url: '/jobs', payload: { ...cpuBound, mode: 'threads', ioProbe } })
+    assert.equal(response.statusCode, 400, response.body)
+    assert.match(response.json().message, new RegExp(field), response.body)
+  }
+  const plain = await runJob(app, { workload: 'hash', mode: 'threads', tasks: 4, gil: true })
+  assert.equal(plain.report!.ioProbe, undefined)
+  const defaults = await runJob(app, { ...cpuBound, tasks: 8, mode: 'threads', ioProbe: {} })
+  assert.deepEqual([defaults.report!.ioProbe!.intervalMs, defaults.report!.ioProbe!.ioMs], [10, 1])
+})
