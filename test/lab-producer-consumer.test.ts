@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../src/app.js'
 import { testConfig } from '../src/config.js'
-import type { ProducerConsumerReport } from '../src/labs/producer-consumer.js'
+import type { ProducerConsumerAnswer as ProducerConsumerReport } from '../src/labs/producer-consumer-schema.js'
 import { liveWorkers } from '../src/threads/live-workers.js'
 import { buildTestApp, waitFor } from './support/app.js'
 
@@ -25,6 +25,8 @@ function assertNothingLost (report: ProducerConsumerReport, shape: object): void
   assert.equal(report.checksum.sum, report.checksum.expectedSum, what)
   assert.equal(report.checksum.xor, report.checksum.expectedXor, what)
   assert.equal(report.verified, true, what)
+  assert.equal(report.stuck, 0, what)
+  assert.equal(report.stuckProducers, 0, what)
   assert.ok(report.maxDepth >= 1 && report.maxDepth <= capacity, `${what}: maxDepth ${report.maxDepth}`)
   const producers = report.workers.filter((worker) => worker.role === 'producer')
   const consumers = report.workers.filter((worker) => worker.role === 'consumer')
@@ -40,9 +42,12 @@ function assertNothingLost (report: ProducerConsumerReport, shape: object): void
 test('consumed == produced == messages, nothing lost, for several shapes', async (t) => {
   const app = await buildTestApp(t)
   const defaults = await run(app, {})
+  const { producers, consumers, capacity, messages, work, workUs, gil, switchIntervalMs, stop, getTimeoutMs } = defaults
   assert.deepEqual(
-    { producers: defaults.producers, consumers: defaults.consumers, capacity: defaults.capacity, messages: defaults.messages, workUs: defaults.workUs },
-    { producers: 2, consumers: 2, capacity: 16, messages: 100_000, workUs: 0 })
+    { producers, consumers, capacity, messages, work, workUs, gil, switchIntervalMs, stop, getTimeoutMs },
+    { producers: 2, consumers: 2, capacity: 16, messages: 100_000, work: 'cpu', workUs: 0, gil: false, switchIntervalMs: 5, stop: 'sentinel', getTimeoutMs: 0 })
+  assert.equal(defaults.ending, 'returned')
+  assert.deepEqual(defaults.cpython, { ran: false, reason: 'not requested: set "cpython": true to run the Python original too' })
   assertNothingLost(defaults, {})
 
   const shapes = [
@@ -84,6 +89,18 @@ test('bad input is 400 naming the field', async (t) => {
     [{ workUs: 10_001 }, /body\/workUs must be <= 10000/],
     [{ producers: '2' }, /body\/producers must be integer/],
     [{ color: 'red' }, /body must not have the property 'color'/],
+    [{ work: 'disk' }, /body\/work must be one of: cpu, io/],
+    [{ stop: 'event' }, /body\/stop must be one of: sentinel, join, shutdown, seed-event/],
+    [{ gil: 'yes' }, /body\/gil must be boolean/],
+    [{ switchIntervalMs: 0.05 }, /body\/switchIntervalMs must be >= 0.1/],
+    [{ switchIntervalMs: 1001 }, /body\/switchIntervalMs must be <= 1000/],
+    [{ getTimeoutMs: -1 }, /body\/getTimeoutMs must be >= 0/],
+    [{ getTimeoutMs: 10_001 }, /body\/getTimeoutMs must be <= 10000/],
+    [{ getTimeoutMs: 50 }, /body\/getTimeoutMs applies to stop seed-event only/],
+    [{ cpython: 1 }, /body\/cpython must be boolean/],
+    [{ stop: 'seed-event', producers: 4, messages: 3 }, /body\/messages must be >= body\/producers \(4\) with stop seed-event/],
+    // Under the GIL cpu work runs one consumer at a time: 4 consumers × 1000 × 2 ms is still 2 s of work.
+    [{ consumers: 4, messages: 1000, workUs: 2000, gil: true }, /at least 2000 ms of cpu work on 1 consumer\(s\) at once \(one at a time under the GIL\).*LAB_MAX_MS \(1000\)/],
     // 1000 messages × 10 ms on at most 1 consumer = 10 s of work, past LAB_MAX_MS: refused before any thread starts.
     [{ consumers: 1, messages: 1000, workUs: 10_000 }, /body\/messages × body\/workUs .* LAB_MAX_MS \(1000\)/]
   ]

@@ -1,118 +1,67 @@
 /**
  * The producer/consumer lab: producer threads put message ids into a bounded queue in shared memory, consumer
- * threads take them; shutdown by an event (the seed's `Queue` + `Event`), done right.
+ * threads take them; four ways to stop them (the seed's `Queue` + `Event`, and three that are right), with or
+ * without an emulated GIL, with CPU or I/O work per message.
  *
  *   main ──spawn──▶ P0…Pn, C0…Cm ──'ready'──▶ main ──'go'──▶ all
- *   Pi: put(ids of its share) ──'done'──▶ main ── last producer done ──▶ queue.stop()  (event.set())
- *   Cj: take() until the queue is stopped AND empty ──'done' (count, checksums)──▶ main ── last one ──▶ report
+ *   Pi: put(ids of its share) ──'done'──▶ main ── last producer done ─┬─ shutdown: queue.stop()  (Queue.shutdown())
+ *                                                                    └─ join: await queue.joined() (Queue.join()), then
+ *                                                                       end the daemon consumers
+ *   Cj: take() until its style says stop ──'done'──▶ main ── every thread gone ──▶ report (from the stats cells)
+ *   watchdog (every WATCH_MS): every live thread in a wait nothing can end and the queue unchanged ──▶ stuck: end them
  *
- * The main thread never takes the queue's mutex (stop() is a store and a notify), so it never blocks. Every run
- * is bounded by LAB_MAX_MS: past it, every thread is terminated and the run answers LAB_TIMED_OUT.
+ * The main thread never takes the queue's mutex (stop() is a store and a notify, joined() is Atomics.waitAsync), so
+ * it never blocks. Every run is bounded by LAB_MAX_MS: past it, every thread is terminated and the run answers
+ * LAB_TIMED_OUT.
  */
 import { availableParallelism } from 'node:os'
 import type { Config } from '../config.js'
 import { LabTimedOut, ShuttingDown } from '../errors.js'
+import { SharedBoundedQueue } from '../sync/bounded-queue.js'
+import { Gil } from '../sync/gil.js'
 import { WorkerGroup } from '../threads/worker-group.js'
 import { threadHandle } from '../threads/worker-handle.js'
 import { workerFile } from '../threads/worker-files.js'
-import { SharedBoundedQueue } from '../sync/bounded-queue.js'
-
-export type PcRole = 'producer' | 'consumer'
+import { CONTROL_CELLS, Control, STAT_CELLS, Stat, ThreadState, type PcRole, type PcThreadToMain, type PcWorkerData, type StopStyle, type WorkKind } from './producer-consumer-messages.js'
+import { buildReport, popcount, type Ending, type ProducerConsumerReport } from './producer-consumer-report.js'
 
 export interface ProducerConsumerSpec {
   producers: number
   consumers: number
   capacity: number
   messages: number
-  /** busy work per message on the consumer, in µs */
+  /** cpu: pure-Python work holding the GIL; io: a sleep without it (time.sleep) */
+  work: WorkKind
+  /** work per message on the consumer, in µs */
   workUs: number
+  /** the threads share an emulated GIL */
+  gil: boolean
+  /** with gil: sys.getswitchinterval() in ms */
+  switchIntervalMs: number
+  stop: StopStyle
+  /** seed-event: the consumers' get(timeout=…) in ms; 0 = get() with no timeout, as the seed wrote it */
+  getTimeoutMs: number
 }
 
-/** What one thread gets: its role, the queue, the consumed-ids bitmap and (producers) its share of ids. */
-export interface PcWorkerData {
-  role: PcRole
-  index: number
-  queue: SharedArrayBuffer
-  /** one bit per message id, set by the consumer that took it */
-  seen: SharedArrayBuffer
-  /** producers put ids from … to − 1; consumers ignore them */
-  from: number
-  to: number
-  workUs: number
-}
-
-export type PcThreadToMain =
-  | { type: 'ready' }
-  | {
-    type: 'done'
-    role: PcRole
-    index: number
-    /** messages put (producer) or taken (consumer) */
-    count: number
-    /** ms waiting on a full queue (producer) or an empty one (consumer) */
-    blockedMs: number
-    /** consumer: sum of the ids it took, mod 2^32 */
-    sum: number
-    /** consumer: xor of the ids it took */
-    xor: number
-    /** consumer: ids it took that another take had already taken */
-    duplicates: number
-  }
-
-export interface PcWorkerReport { role: PcRole, index: number, count: number, blockedMs: number }
-
-export interface ProducerConsumerReport extends ProducerConsumerSpec {
-  produced: number
-  consumed: number
-  /** produced ids that no consumer took (must be 0) */
-  lost: number
-  /** takes of an id already taken (must be 0) */
-  duplicates: number
-  /** items still queued when every consumer had left (the seed's bug: must be 0) */
-  leftInQueue: number
-  checksum: { sum: number, expectedSum: number, xor: number, expectedXor: number }
-  /** every id 0 … messages − 1 consumed exactly once: counts, bitmap and checksums agree */
-  verified: boolean
-  maxDepth: number
-  producerBlockedMs: number
-  consumerBlockedMs: number
-  /** from 'go' to the last consumer's 'done' */
-  ms: number
-  /** from the first spawn to every thread ready (not part of ms) */
-  startupMs: number
-  messagesPerSecond: number
-  workers: PcWorkerReport[]
-}
-
-const TWO_TO_32 = 4_294_967_296
-
-/** xor of 0 … n − 1. */
-function xorUpTo (n: number): number {
-  const last = n - 1
-  if (last < 0) return 0
-  return [last, 1, last + 1, 0][last % 4]!
-}
-
-function popcount (words: Int32Array): number {
-  let bits = 0
-  for (let word of words) {
-    while (word !== 0) {
-      word &= word - 1
-      bits++
-    }
-  }
-  return bits
-}
+/** How often the watchdog looks; a stuck verdict needs two looks in a row with the queue unchanged. */
+const WATCH_MS = 10
 
 /**
- * Rules across fields: refuse at once a run whose busy work alone cannot fit in LAB_MAX_MS (messages × workUs
- * spread over at most min(consumers, cores) cores), instead of letting it time out.
+ * Rules across fields: refuse at once a run whose work alone cannot fit in LAB_MAX_MS (messages × workUs spread
+ * over the consumers that can work at once: min(consumers, cores) for cpu work, 1 for cpu work under the GIL, every
+ * consumer for io work); seed-event needs a message per producer (each holds its last one back).
  */
 export function checkProducerConsumerSpec (spec: ProducerConsumerSpec, config: Config, cores = availableParallelism()): string | undefined {
-  const parallel = Math.min(spec.consumers, cores)
+  const parallel = spec.work === 'io' ? spec.consumers : spec.gil ? 1 : Math.min(spec.consumers, cores)
   const leastMs = spec.messages * spec.workUs / 1000 / parallel
   if (leastMs > config.LAB_MAX_MS) {
-    return `body/messages × body/workUs is at least ${Math.round(leastMs)} ms of work on ${parallel} core(s), more than LAB_MAX_MS (${config.LAB_MAX_MS}); lower messages or workUs`
+    return `body/messages × body/workUs is at least ${Math.round(leastMs)} ms of ${spec.work} work on ${parallel} consumer(s) at once${spec.gil && spec.work === 'cpu' ? ' (one at a time under the GIL)' : ''}, more than LAB_MAX_MS (${config.LAB_MAX_MS}); lower messages or workUs`
+  }
+  if (spec.stop === 'seed-event' && spec.messages < spec.producers) {
+    return `body/messages must be >= body/producers (${spec.producers}) with stop seed-event: each producer holds back its last message`
+  }
+  if (spec.getTimeoutMs > 0 && spec.stop !== 'seed-event') {
+    return 'body/getTimeoutMs applies to stop seed-event only (the other styles block in get() until their stop signal)'
   }
   return undefined
 }
@@ -123,21 +72,29 @@ export function checkProducerConsumerSpec (spec: ProducerConsumerSpec, config: C
  */
 export function runProducerConsumer (spec: ProducerConsumerSpec, options: { maxMs: number, signal?: AbortSignal }): Promise<ProducerConsumerReport> {
   const { producers, consumers, messages } = spec
+  const threads = producers + consumers
   const queueBuffer = SharedBoundedQueue.allocate(spec.capacity)
   const queue = new SharedBoundedQueue(queueBuffer)
   const seenBuffer = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * Math.ceil(messages / 32))
   const seen = new Int32Array(seenBuffer)
-  const reports: Extract<PcThreadToMain, { type: 'done' }>[] = []
+  const statsBuffer = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * STAT_CELLS * threads)
+  const stats = new Int32Array(statsBuffer)
+  const controlBuffer = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * CONTROL_CELLS)
+  Atomics.store(new Int32Array(controlBuffer), Control.PRODUCERS_LEFT, producers)
+  const gil = spec.gil ? { buffer: Gil.allocate(), switchIntervalMs: spec.switchIntervalMs } : undefined
+  const { stop, work, workUs, getTimeoutMs } = spec
+  /** what every thread gets (its role, slot and share are added per thread) */
+  const shared = { producers, consumers, stop, work, workUs, getTimeoutMs, queue: queueBuffer, seen: seenBuffer, stats: statsBuffer, control: controlBuffer, ...(gil ? { gil } : {}) }
   /** slots that posted 'done' */
-  const done = new Set<number>()
+  const returned = new Set<number>()
   const spawnedAt = performance.now()
   let startupMs = 0
   let goAt = 0
   let producersLeft = producers
-  let consumersLeft = consumers
   // Slots 0 … producers − 1 are the producers, the rest the consumers.
   const roleOf = (slot: number): { role: PcRole, index: number } =>
     slot < producers ? { role: 'producer', index: slot } : { role: 'consumer', index: slot - producers }
+  const stateOf = (slot: number) => Atomics.load(stats, slot * STAT_CELLS + Stat.STATE)
 
   return new Promise<ProducerConsumerReport>((resolve, reject) => {
     let outcome: { error: Error } | { report: ProducerConsumerReport } | undefined
@@ -148,12 +105,15 @@ export function runProducerConsumer (spec: ProducerConsumerSpec, options: { maxM
       else resolve(outcome.report)
     }
 
-    // Decides once: clears the deadline, then joins every thread (the promise settles when the last is gone).
-    const finish = (result: NonNullable<typeof outcome>) => {
+    // Decides once: clears the timers, reads the stats, then joins every thread (the promise settles when the last is gone).
+    const finish = (result: { error: Error } | { ending: Ending }) => {
       if (outcome) return
-      outcome = result
       clearTimeout(deadline)
+      clearInterval(watchdog)
       options.signal?.removeEventListener('abort', onAbort)
+      outcome = 'error' in result
+        ? result
+        : { report: buildReport(spec, { queue, seen, stats, returned, ending: result.ending, ms: performance.now() - goAt, startupMs }) }
       group.kill()
       settle()
     }
@@ -161,84 +121,62 @@ export function runProducerConsumer (spec: ProducerConsumerSpec, options: { maxM
     const onAbort = () => finish({ error: new ShuttingDown() })
     options.signal?.addEventListener('abort', onAbort, { once: true })
 
-    const onDone = (message: Extract<PcThreadToMain, { type: 'done' }>) => {
-      reports.push(message)
-      if (message.role === 'producer') {
-        // The seed's `event.set()`, only after every producer has finished: consumers now drain and leave.
-        if (--producersLeft === 0) queue.stop()
-      } else if (--consumersLeft === 0) {
-        finish({ report: buildReport(spec, queue, seen, reports, performance.now() - goAt, startupMs) })
+    // Stuck: every thread that has not returned waits where only another thread could wake it — a get() with no
+    // timeout on an empty queue, a put() on a full one — and the queue did not move across two looks (so the
+    // picture is not a hand-off caught half-way).
+    let stuckLooks = 0
+    let lastProgress = -1
+    const watchdog = setInterval(() => {
+      if (goAt === 0) return
+      const progress = queue.progress
+      let waiting = true
+      for (let slot = 0; slot < threads && waiting; slot++) {
+        const state = stateOf(slot)
+        if (state === ThreadState.EXITED) continue
+        waiting = (state === ThreadState.GET_BLOCKING && queue.depth === 0) || (state === ThreadState.PUT_BLOCKING && queue.depth === spec.capacity)
       }
+      stuckLooks = waiting && progress === queue.progress && progress === lastProgress ? stuckLooks + 1 : 0
+      lastProgress = progress
+      // join: the consumers waiting in get() once every task is done are its daemons, Queue.join() has returned.
+      if (stuckLooks >= 2) finish({ ending: spec.stop === 'join' && queue.unfinished === 0 ? 'joined' : 'stuck' })
+    }, WATCH_MS)
+
+    const onProducersDone = () => {
+      if (spec.stop === 'shutdown') queue.stop()
+      if (spec.stop === 'join') queue.joined().then(() => finish({ ending: 'joined' }), (error: Error) => finish({ error }))
     }
 
     const group: WorkerGroup<PcThreadToMain> = new WorkerGroup<PcThreadToMain>('labs', {
       isReady: (message) => message.type === 'ready',
-      onAllReady: (threads) => {
-        if (threads.length < producers + consumers) return // one died before it was ready: onGone ends the run
+      onAllReady: (members) => {
+        if (members.length < threads) return // one died before it was ready: onGone ends the run
         startupMs = performance.now() - spawnedAt
         goAt = performance.now()
-        for (const thread of threads) thread.handle.send('go')
+        for (const member of members) member.handle.send('go')
       },
-      onMessage: (thread, message) => {
+      onMessage: (member, message) => {
         if (message.type !== 'done') return
-        done.add(thread.slot)
-        onDone(message)
+        returned.add(member.slot)
+        if (roleOf(member.slot).role === 'producer' && --producersLeft === 0) onProducersDone()
+        if (returned.size === threads) finish({ ending: 'returned' })
       },
-      onGone: (thread, { how }) => {
-        const { role, index } = roleOf(thread.slot)
-        if (!done.has(thread.slot)) finish({ error: new Error(`${role} ${index} ${how} before it finished`) })
+      onGone: (member, { how }) => {
+        const { role, index } = roleOf(member.slot)
+        if (!returned.has(member.slot)) finish({ error: new Error(`${role} ${index} ${how} before it finished`) })
       },
       onAllGone: () => {
         allGone = true
         settle()
       }
     })
-    group.spawnAll(producers + consumers, (slot) => {
+    group.spawnAll(threads, (slot) => {
       const { role, index } = roleOf(slot)
       const [from, to] = role === 'producer'
         ? [Math.floor(index * messages / producers), Math.floor((index + 1) * messages / producers)]
         : [0, 0]
-      const workerData: PcWorkerData = { role, index, queue: queueBuffer, seen: seenBuffer, from, to, workUs: spec.workUs }
+      const workerData: PcWorkerData = { ...shared, role, index, slot, from, to }
       return threadHandle<PcThreadToMain>(workerFile('lab-producer-consumer-entry'), { workerData })
     })
     if (group.spawnFailure) finish({ error: group.spawnFailure })
   })
-}
-
-function buildReport (spec: ProducerConsumerSpec, queue: SharedBoundedQueue, seen: Int32Array,
-  reports: Extract<PcThreadToMain, { type: 'done' }>[], ms: number, startupMs: number): ProducerConsumerReport {
-  const of = (role: PcRole) => reports.filter((report) => report.role === role)
-  const total = (list: typeof reports, pick: (report: typeof reports[number]) => number) => list.reduce((sum, report) => sum + pick(report), 0)
-  const producers = of('producer')
-  const consumers = of('consumer')
-  const produced = total(producers, (report) => report.count)
-  const consumed = total(consumers, (report) => report.count)
-  const duplicates = total(consumers, (report) => report.duplicates)
-  const distinct = popcount(seen)
-  const sum = total(consumers, (report) => report.sum) % TWO_TO_32
-  const expectedSum = Number((BigInt(spec.messages) * BigInt(spec.messages - 1) / 2n) % BigInt(TWO_TO_32))
-  const xor = consumers.reduce((acc, report) => acc ^ report.xor, 0)
-  const expectedXor = xorUpTo(spec.messages)
-  const leftInQueue = queue.depth
-  const lost = produced - distinct
-  const rank = (report: PcWorkerReport) => (report.role === 'producer' ? 0 : 1)
-  const byRoleAndIndex = (a: PcWorkerReport, b: PcWorkerReport) => rank(a) - rank(b) || a.index - b.index
-  return {
-    ...spec,
-    produced,
-    consumed,
-    lost,
-    duplicates,
-    leftInQueue,
-    checksum: { sum, expectedSum, xor, expectedXor },
-    verified: produced === spec.messages && consumed === spec.messages && distinct === spec.messages &&
-      lost === 0 && duplicates === 0 && leftInQueue === 0 && sum === expectedSum && xor === expectedXor,
-    maxDepth: queue.maxDepth,
-    producerBlockedMs: total(producers, (report) => report.blockedMs),
-    consumerBlockedMs: total(consumers, (report) => report.blockedMs),
-    ms,
-    startupMs,
-    messagesPerSecond: ms > 0 ? spec.messages / (ms / 1000) : 0,
-    workers: reports.map(({ role, index, count, blockedMs }) => ({ role, index, count, blockedMs })).sort(byRoleAndIndex)
-  }
 }

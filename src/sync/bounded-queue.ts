@@ -3,7 +3,7 @@
  * `queue.Queue(maxsize)` built from a mutex and two condition variables.
  *
  *   Int32 cells:  0 MUTEX | 1 NOT_FULL | 2 NOT_EMPTY | 3 HEAD | 4 TAIL | 5 COUNT | 6 CAPACITY | 7 MAX_DEPTH
- *                 | 8 STOP | 9 … 9+capacity−1 SLOTS (a ring: put writes SLOTS[TAIL], take reads SLOTS[HEAD])
+ *                 | 8 STOP | 9 UNFINISHED | 10 … 10+capacity−1 SLOTS (a ring: put writes SLOTS[TAIL], take reads SLOTS[HEAD])
  *
  * HEAD, TAIL, COUNT and MAX_DEPTH change only under the mutex (SharedMutex, cell 0). NOT_FULL and NOT_EMPTY are
  * condition variables made of a sequence number: a signal adds 1 to the cell and wakes sleepers (Atomics.notify);
@@ -23,9 +23,16 @@
  * sets STOP stores it, then bumps NOT_EMPTY; a consumer that read the old `seq` wakes, one that read the new `seq`
  * also sees STOP = 1 (Atomics are sequentially consistent).
  *
- * STOP is the seed's `threading.Event`, set by the main thread once every producer has finished (non-blocking: the
- * main thread never takes the mutex). take() answers "stopped" only when STOP is set AND the queue is empty, so a
- * consumer never leaves an item behind — the seed's consumer checked the event alone and could.
+ * STOP is Python 3.13's `Queue.shutdown()`, set by the main thread once every producer has finished (non-blocking:
+ * the main thread never takes the mutex). take() answers QUEUE_STOPPED (3.13's ShutDown) only when STOP is set AND
+ * the queue is empty, so a consumer never leaves an item behind.
+ *
+ * UNFINISHED is `Queue.unfinished_tasks`: put adds 1 (with the item, before it can be taken), taskDone() takes 1 away and
+ * wakes the joiners when it reaches 0; joined() is `Queue.join()` for the main thread, awaited (Atomics.waitAsync),
+ * never blocking it.
+ *
+ * Every sleep goes through `around` (identity by default): under an emulated GIL a thread passes
+ * `(sleep) => gil.blocking(sleep)`, so it drops the GIL while it waits, as CPython's Queue does in its Condition.
  */
 import { SharedMutex } from './mutex.js'
 
@@ -38,15 +45,28 @@ const COUNT = 5
 const CAPACITY = 6
 const MAX_DEPTH = 7
 const STOP = 8
-const SLOTS = 9
+const UNFINISHED = 9
+const SLOTS = 10
 
 /** What take() answers once the queue is stopped and drained (values put are ≥ 0). */
 export const QUEUE_STOPPED = -1
+/** What take(timeoutMs) answers when nothing came within the timeout (Python's queue.Empty). */
+export const QUEUE_EMPTY = -3
+
+export interface QueueOptions {
+  /** runs each sleep of this thread; under a GIL: (sleep) => gil.blocking(sleep) */
+  around?: (sleep: () => void) => void
+}
+
+const waitAsync = (Atomics as unknown as {
+  waitAsync: (array: Int32Array, index: number, value: number) => { async: boolean, value: Promise<string> | string }
+}).waitAsync
 
 export class SharedBoundedQueue {
   readonly #cells: Int32Array
   readonly #mutex: SharedMutex
   readonly #capacity: number
+  readonly #around: (sleep: () => void) => void
   /** ms this thread's put()s waited for a free slot (this thread's own total: each thread has its own instance) */
   putBlockedMs = 0
   /** ms this thread's take()s waited for an item */
@@ -60,13 +80,14 @@ export class SharedBoundedQueue {
     return buffer
   }
 
-  constructor (buffer: SharedArrayBuffer) {
+  constructor (buffer: SharedArrayBuffer, options: QueueOptions = {}) {
     this.#cells = new Int32Array(buffer)
     this.#mutex = new SharedMutex(buffer, MUTEX * Int32Array.BYTES_PER_ELEMENT)
     this.#capacity = Atomics.load(this.#cells, CAPACITY)
+    this.#around = options.around ?? ((sleep) => sleep())
   }
 
-  /** Adds `value` (an int32 ≥ 0), waiting while the queue is full. */
+  /** Adds `value` (an int32; ≥ 0 for a message, a negative marker for a sentinel), waiting while the queue is full. */
   put (value: number): void {
     const cells = this.#cells
     let blockedSince = 0
@@ -76,9 +97,10 @@ export class SharedBoundedQueue {
       if (cells[COUNT]! < this.#capacity) break
       if (blockedSince === 0) blockedSince = performance.now()
       this.#mutex.unlock() // step 2
-      Atomics.wait(cells, NOT_FULL, seq)
+      this.#around(() => Atomics.wait(cells, NOT_FULL, seq))
       this.#mutex.lock() // step 3
     }
+    Atomics.add(cells, UNFINISHED, 1) // atomic: taskDone() subtracts without the mutex
     const tail = cells[TAIL]!
     cells[SLOTS + tail] = value
     cells[TAIL] = tail + 1 === this.#capacity ? 0 : tail + 1
@@ -91,10 +113,14 @@ export class SharedBoundedQueue {
     Atomics.notify(cells, NOT_EMPTY, 1)
   }
 
-  /** The oldest value, waiting while the queue is empty; QUEUE_STOPPED once stopped and empty. */
-  take (): number {
+  /**
+   * The oldest value, waiting while the queue is empty; QUEUE_STOPPED once stopped and empty; with `timeoutMs`,
+   * QUEUE_EMPTY when nothing came within it (Python's get(timeout=…) raising queue.Empty).
+   */
+  take (timeoutMs?: number): number {
     const cells = this.#cells
     let blockedSince = 0
+    const deadline = timeoutMs === undefined ? Infinity : performance.now() + timeoutMs
     this.#mutex.lock()
     for (;;) {
       const seq = Atomics.load(cells, NOT_EMPTY) // step 1: seq first, then the predicate
@@ -105,8 +131,14 @@ export class SharedBoundedQueue {
         return QUEUE_STOPPED
       }
       if (blockedSince === 0) blockedSince = performance.now()
+      const left = deadline - performance.now()
+      if (left <= 0) {
+        this.#mutex.unlock()
+        this.takeBlockedMs += performance.now() - blockedSince
+        return QUEUE_EMPTY
+      }
       this.#mutex.unlock() // step 2
-      Atomics.wait(cells, NOT_EMPTY, seq)
+      this.#around(() => Atomics.wait(cells, NOT_EMPTY, seq, left))
       this.#mutex.lock() // step 3
     }
     const head = cells[HEAD]!
@@ -121,8 +153,8 @@ export class SharedBoundedQueue {
   }
 
   /**
-   * Sets the stop event (the seed's `event.set()`): consumers drain what is queued, then take() answers
-   * QUEUE_STOPPED. Never blocks, so the main thread may call it.
+   * `Queue.shutdown()` (Python 3.13): consumers drain what is queued, then take() answers QUEUE_STOPPED.
+   * Never blocks, so the main thread may call it.
    */
   stop (): void {
     Atomics.store(this.#cells, STOP, 1)
@@ -130,11 +162,39 @@ export class SharedBoundedQueue {
     Atomics.notify(this.#cells, NOT_EMPTY) // all of them: every consumer must see it
   }
 
+  /** `Queue.task_done()`: one taken item is handled; the last one wakes the joiners. */
+  taskDone (): void {
+    if (Atomics.sub(this.#cells, UNFINISHED, 1) === 1) Atomics.notify(this.#cells, UNFINISHED)
+  }
+
+  /** `Queue.join()` for the main thread: resolves once every item put has had its taskDone(); never blocks. */
+  async joined (): Promise<void> {
+    for (;;) {
+      const unfinished = Atomics.load(this.#cells, UNFINISHED)
+      if (unfinished === 0) return
+      const result = waitAsync(this.#cells, UNFINISHED, unfinished)
+      if (result.async) await result.value
+    }
+  }
+
+  /** Items put that have not had their taskDone() yet (`Queue.unfinished_tasks`). */
+  get unfinished (): number {
+    return Atomics.load(this.#cells, UNFINISHED)
+  }
+
+  /**
+   * A number that moves on every put, take and stop (the two conditions' sequence numbers): unchanged between two
+   * readings, nobody used the queue in between — the lab's watchdog reads it to know its picture is stable.
+   */
+  get progress (): number {
+    return Atomics.load(this.#cells, NOT_FULL) + Atomics.load(this.#cells, NOT_EMPTY)
+  }
+
   get capacity (): number {
     return this.#capacity
   }
 
-  /** Items queued now (a snapshot read without the mutex). */
+  /** Items queued now (a snapshot read without the mutex; Python's qsize(), and empty() is depth === 0). */
   get depth (): number {
     return Atomics.load(this.#cells, COUNT)
   }
