@@ -8,14 +8,14 @@ import { crashIfAsked, runTask } from '../src/executors/run-task.js'
 
 const label = `pool thread ${threadId}`
 
-export default async function runPoolTask ({ job, indices, stop }: PoolTask): Promise<TaskOutcome[]> {
+export default async function runPoolTask ({ job, indices, inputs, stop }: PoolTask): Promise<TaskOutcome[]> {
   const outcomes: TaskOutcome[] = []
   if (!job) return outcomes
   const stopped = stop ? new Int32Array(stop) : undefined
-  for (const index of indices) {
+  for (const [position, index] of indices.entries()) {
     if (stopped && Atomics.load(stopped, 0) === 1) break
     crashIfAsked(job, index)
-    outcomes.push(await runTask(job, index, label))
+    outcomes.push(await runTask(job, index, label, undefined, inputs?.[position]))
   }
   return outcomes
 }

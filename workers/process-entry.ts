@@ -34,13 +34,13 @@ function cpu (): CpuTimes {
 /** when the chunk before ended: a chunk that arrived while another ran was due only then (its slot was busy) */
 let lastChunkEndedAt = 0
 
-async function runChunk (current: JobContext, indices: number[], handedOutAt: number): Promise<void> {
+async function runChunk (current: JobContext, indices: number[], handedOutAt: number, inputs?: Uint8Array[]): Promise<void> {
   const buffer = new OutcomeBuffer((outcomes) => send({ type: 'outcomes', outcomes, cpu: cpu(), chunkDone: false }))
   const dueAt = Math.max(handedOutAt, lastChunkEndedAt)
-  for (const index of indices) {
+  for (const [position, index] of indices.entries()) {
     if (current.crashAtTask === index) buffer.flush()
     crashIfAsked(current, index)
-    const outcome = await runTask(current, index, label)
+    const outcome = await runTask(current, index, label, undefined, inputs?.[position])
     outcome.dueAt = dueAt
     buffer.push(outcome)
   }
@@ -65,8 +65,8 @@ process.on('message', (message: MainToChild) => {
       break
     }
     case 'run': {
-      const { indices, dueAt } = message
-      queue = queue.then(() => runChunk(job!, indices, dueAt))
+      const { indices, dueAt, inputs } = message
+      queue = queue.then(() => runChunk(job!, indices, dueAt, inputs))
       queue.catch((error) => { throw error })
       break
     }

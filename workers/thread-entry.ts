@@ -4,10 +4,13 @@
  *
  *   main: spawn ──▶ thread: 'ready' ──▶ [main: 'warm' ──▶ thread: warm-up tasks … 'warmed'] ──▶ main: 'go' (to all at once) ──▶ thread: loop { Atomics.add(NEXT) → run }
  *   thread: 'outcomes'… 'done' ──▶ main: join (terminate + 'exit')
+ *
+ * Shipped input (job.inputShipped): after claiming a task the thread asks for its bytes and waits for them.
+ *   thread: 'input' { index } ──▶ main: makes the bytes ──▶ 'input' { index, input } (a copy) ──▶ thread: runs it
  */
 import { parentPort, threadId, workerData } from 'node:worker_threads'
 import { epochNow, scheduledAt, waitUntil } from '../src/executors/arrivals.js'
-import { ThreadControl, type ThreadGo, type ThreadToMain, type ThreadWorkerData, type WarmAsk } from '../src/executors/messages.js'
+import { ThreadControl, type ThreadGo, type ThreadInput, type ThreadToMain, type ThreadWorkerData, type WarmAsk } from '../src/executors/messages.js'
 import { OutcomeBuffer } from '../src/executors/outcome-buffer.js'
 import { crashIfAsked, runTask } from '../src/executors/run-task.js'
 import { warmInPlace } from '../src/executors/warm-in-place.js'
@@ -17,6 +20,15 @@ const cells = new Int32Array(control)
 const port = parentPort!
 const label = `thread ${threadId}`
 const send = (message: ThreadToMain) => port.postMessage(message)
+
+/** The answer awaited for the task this thread asked the input of (one at a time: the thread runs one task). */
+let awaitedInput: ((input: Uint8Array) => void) | undefined
+function shippedInput (index: number): Promise<Uint8Array> {
+  return new Promise((resolve) => {
+    awaitedInput = resolve
+    send({ type: 'input', index })
+  })
+}
 
 async function work ({ runStartedAt }: ThreadGo): Promise<void> {
   const buffer = new OutcomeBuffer((outcomes) => send({ type: 'outcomes', outcomes }))
@@ -31,7 +43,8 @@ async function work ({ runStartedAt }: ThreadGo): Promise<void> {
     Atomics.store(cells, ThreadControl.RUNNING + slot, index)
     if (job.crashAtTask === index) buffer.flush()
     crashIfAsked(job, index)
-    const outcome = await runTask(job, index, label)
+    const input = job.inputShipped ? await shippedInput(index) : undefined
+    const outcome = await runTask(job, index, label, undefined, input)
     outcome.dueAt = dueAt
     buffer.push(outcome)
     Atomics.store(cells, ThreadControl.RUNNING + slot, -1)
@@ -48,7 +61,12 @@ async function warm (ask: WarmAsk): Promise<void> {
   send({ type: 'warmed' })
 }
 
-port.on('message', (message: WarmAsk | ThreadGo) => {
+port.on('message', (message: WarmAsk | ThreadGo | ThreadInput) => {
+  if (message.type === 'input') {
+    awaitedInput?.(message.input)
+    awaitedInput = undefined
+    return
+  }
   const running = message.type === 'warm' ? warm(message) : work(message)
   running.catch((error) => { throw error })
 })

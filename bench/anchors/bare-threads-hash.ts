@@ -27,7 +27,7 @@ if (isMainThread) {
   console.log(JSON.stringify({ tasksPerSec: threads * work.tasks / seconds }))
 } else {
   const { tasks, bytes, rounds, algorithm, go } = workerData as Work
-  const params = { algorithm: algorithm as HashParams['algorithm'], bytes, rounds }
+  const params: HashParams = { algorithm: algorithm as HashParams['algorithm'], bytes, rounds, releaseGil: false, input: 'seeded' }
   const context = { index: 0, seed: 1, shared: undefined, upstreamUrl: '', latencyCapMs: 0, gil: gilFor(undefined) }
   hashTask(params, context) // warm-up: code compiled, seeded data made
   parentPort!.postMessage('ready')

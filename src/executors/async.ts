@@ -36,7 +36,7 @@ export const asyncMode: ModeDefinition = {
         // Lanes take indices in order, so each waits for the next arrival: at most `concurrency` run at once.
         if (arrivals) await waitUntil(dueAt, plan.signal)
         if (plan.signal.aborted) return
-        const outcome = await runTask(plan.job, index, 'main', plan.signal)
+        const outcome = await runTask(plan.job, index, 'main', plan.signal, plan.inputOf?.(index))
         outcome.dueAt = dueAt
         plan.onOutcomes([outcome])
         await turn()

@@ -26,6 +26,8 @@ export const clusterMode: ModeDefinition = {
   warmsOwnWorkers: false,
   // Each replica makes its own copy of the job's data; on the coordinator's machine it is one shared copy.
   sharesMemory: true,
+  // A slice goes through Redis as a few numbers; its tasks' input bytes would not (params input 'shipped' is a 400).
+  shipsTaskInput: false,
   workerMemoryBytes: 0,
   mainThread: false,
   singleTask: false,

@@ -17,6 +17,11 @@ export interface ExecutionPlan {
   maxBatch: number
   /** open loop: when each task is due after the run's start (see arrivals.ts); absent: closed loop */
   arrivals?: ArrivalSchedule
+  /**
+   * shipped input (the workload's taskInput, its params asked for it): makes task `index`'s bytes on the main
+   * thread, called as the task is dispatched; the mode sends them with the task to wherever it runs
+   */
+  inputOf?: (index: number) => Uint8Array
   /** aborted on cancel, timeout or shutdown: stop dispatching and tear down at once */
   signal: AbortSignal
   /** called as outcomes arrive; every task reported exactly once, unless the job was stopped */

@@ -31,7 +31,7 @@ export const inlineMode: ModeDefinition = {
         const dueAt = arrivals ? scheduledAt(arrivals, runStartedAt, index) : slotFreedAt
         if (arrivals) await waitUntil(dueAt, plan.signal)
         if (plan.signal.aborted) break
-        const outcome = await runTask(plan.job, index, 'main', plan.signal)
+        const outcome = await runTask(plan.job, index, 'main', plan.signal, plan.inputOf?.(index))
         outcome.dueAt = dueAt
         plan.onOutcomes([outcome])
         await turn()

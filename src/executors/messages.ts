@@ -25,6 +25,11 @@ export interface JobContext {
   indexOffset?: number
   /** the emulated GIL, when the job asked for one */
   gil?: GilShared
+  /**
+   * each task's input comes from the main thread with the task (ExecutionPlan.inputOf): a thread of the threads
+   * mode asks for it when it claims a task ('input' messages); pool and process dispatches carry `inputs`
+   */
+  inputShipped?: true
 }
 
 export interface TaskOutcome {
@@ -83,8 +88,13 @@ export interface WarmAsk {
 /** 'go' from the main thread: the run starts now (ms since the epoch), the first tasks are due at this time. */
 export interface ThreadGo { type: 'go', runStartedAt: number }
 
+/** A claimed task's shipped input, the main thread's answer to a thread's 'input' (a structured-clone copy). */
+export interface ThreadInput { type: 'input', index: number, input: Uint8Array }
+
 export type ThreadToMain =
   | { type: 'ready' }
+  /** it claimed task `index` of a job whose input is shipped: the main thread sends the bytes (ThreadInput) */
+  | { type: 'input', index: number }
   | { type: 'warmed' }
   | { type: 'outcomes', outcomes: TaskOutcome[] }
   | { type: 'done' }
@@ -93,6 +103,8 @@ export type ThreadToMain =
 export interface PoolTask {
   job: JobContext | null
   indices: number[]
+  /** shipped input: the bytes of each task of `indices`, in order (copied into the pool thread by structured clone) */
+  inputs?: Uint8Array[]
   /** Int32 cell set to 1 on cancel: the thread stops before its next task (cooperative cancel) */
   stop?: SharedArrayBuffer
 }
@@ -100,7 +112,14 @@ export interface PoolTask {
 export type MainToChild =
   | { type: 'init', job: JobContext }
   | WarmAsk
-  | { type: 'run', indices: number[], /** closed loop: when the chunk was handed out (the child may add its wait behind the chunk before) */ dueAt: number }
+  | {
+    type: 'run'
+    indices: number[]
+    /** closed loop: when the chunk was handed out (the child may add its wait behind the chunk before) */
+    dueAt: number
+    /** shipped input: each task's bytes, in order (through the IPC channel, V8-serialized: 'advanced' serialization) */
+    inputs?: Uint8Array[]
+  }
   | { type: 'stop' }
 
 export type ChildToMain =

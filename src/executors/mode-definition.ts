@@ -63,6 +63,13 @@ export interface ModeDefinition {
   sharesMemory: boolean
   /** memory each worker it starts for a job holds before any task (measured: src/jobs/memory-budget.ts); 0 if it starts none */
   workerMemoryBytes: number
+  /**
+   * whether a task's input bytes can go with the task from the main thread to where it runs (a workload's shipped
+   * input, multiprocessing's pickled arguments); absent: it can
+   */
+  shipsTaskInput?: boolean
+  /** dispatches one of its lanes holds at once: the one it runs plus those sent ahead (default 1) — shipped input in flight */
+  dispatchesHeld?: number
   /** whether tasks run on the service's own event loop */
   mainThread: boolean
   /** whether GET /work offers it (one task per request: a mode that starts a worker per job would start one per request) */

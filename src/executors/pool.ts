@@ -1,6 +1,7 @@
 import { epochNow, scheduledAt } from './arrivals.js'
 import { BatchSizer } from './batch-sizer.js'
 import type { ExecutionPlan, ExecutionResult } from './executor.js'
+import type { PoolTask } from './messages.js'
 import type { ModeDefinition, ModeRuntime } from './mode-definition.js'
 import { nextIndicesOf } from './next-indices.js'
 import { TaskCursor } from './task-cursor.js'
@@ -51,7 +52,10 @@ async function runPool (plan: ExecutionPlan, { pool }: ModeRuntime): Promise<Exe
       // behind others in the batch, or behind other dispatches in piscina's queue, show that wait as queueMs.
       const takenAt = epochNow()
       try {
-        const outcomes = await pool.run(stop ? { job: plan.job, indices, stop } : { job: plan.job, indices }, abortable ? plan.signal : undefined)
+        const task: PoolTask = stop ? { job: plan.job, indices, stop } : { job: plan.job, indices }
+        // Shipped input: made here as the dispatch leaves, copied into the pool thread with it (structured clone).
+        if (plan.inputOf) task.inputs = indices.map(plan.inputOf)
+        const outcomes = await pool.run(task, abortable ? plan.signal : undefined)
         for (const outcome of outcomes) outcome.dueAt = arrivals ? scheduledAt(arrivals, runStartedAt, outcome.index) : takenAt
         sizer.observe(outcomes)
         plan.onOutcomes(outcomes)

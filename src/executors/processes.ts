@@ -102,7 +102,8 @@ const runProcesses = (plan: ExecutionPlan) => new Promise<ExecutionResult>((reso
     }
     child.chunks.push({ unreported: new Set(indices) })
     // Closed loop: due when handed out; the child adds its wait behind the chunk it was running (see process-entry).
-    send(child, { type: 'run', indices, dueAt: now })
+    // Shipped input: made here, V8-serialized into the IPC message with the chunk (as Pool.map pickles a chunk).
+    send(child, plan.inputOf ? { type: 'run', indices, dueAt: now, inputs: indices.map(plan.inputOf) } : { type: 'run', indices, dueAt: now })
     return true
   }
   /** Fills every live child up to CHUNKS_AHEAD chunks (dispatch() refuses a child whose IPC channel has closed). */
@@ -240,6 +241,7 @@ export const processesMode: ModeDefinition = {
   allowsBlockingDriver: true,
   warmsOwnWorkers: true,
   sharesMemory: false,
+  dispatchesHeld: CHUNKS_AHEAD,
   // A child with its parent-watch thread is ≈ 55 MiB of RSS (measured on the 2-core VM); its first tasks add more.
   workerMemoryBytes: 64 * 1024 * 1024,
   mainThread: false,

@@ -10,7 +10,7 @@ function errorMessage (error: unknown): string {
  * Runs one task of a job, wherever it is called from (main thread, worker thread, pool thread, child process), and
  * measures it the same way: a throw becomes a failed outcome, never an exception.
  */
-export async function runTask (job: JobContext, index: number, worker: string, signal?: AbortSignal): Promise<TaskOutcome> {
+export async function runTask (job: JobContext, index: number, worker: string, signal?: AbortSignal, input?: Uint8Array): Promise<TaskOutcome> {
   const gil = gilFor(job.gil)
   const waitedBefore = gil.waitedMs
   const started = performance.now()
@@ -25,7 +25,9 @@ export async function runTask (job: JobContext, index: number, worker: string, s
       upstreamUrl: job.upstreamUrl,
       latencyCapMs: job.latencyCapMs,
       signal,
-      gil
+      gil,
+      // Shipped input (the sender made it and sent it with the task): the task reads it instead of making its own.
+      ...input && { input }
     })
     outcome = { index, ok: true, runMs: performance.now() - started, startedAt: performance.timeOrigin + started, value: result.value, worker }
     if (result.waitMs !== undefined) outcome.waitMs = result.waitMs

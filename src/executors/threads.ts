@@ -4,7 +4,7 @@ import { threadHandle } from '../threads/worker-handle.js'
 import { workerFile } from '../threads/worker-files.js'
 import type { ExecutionPlan, ExecutionResult } from './executor.js'
 import { epochNow } from './arrivals.js'
-import { ThreadControl, type TaskOutcome, type ThreadGo, type ThreadToMain, type ThreadWorkerData } from './messages.js'
+import { ThreadControl, type TaskOutcome, type ThreadGo, type ThreadInput, type ThreadToMain, type ThreadWorkerData } from './messages.js'
 import type { ModeDefinition } from './mode-definition.js'
 import { WarmPhase } from './warm-phase.js'
 
@@ -47,7 +47,10 @@ const runThreads = (plan: ExecutionPlan) => new Promise<ExecutionResult>((resolv
       })
     },
     onMessage: (thread, message) => {
-      if (message.type === 'outcomes') {
+      if (message.type === 'input') {
+        // Shipped input: the thread claimed this task; its bytes are made here and copied to it (structured clone).
+        thread.handle.send({ type: 'input', index: message.index, input: plan.inputOf!(message.index) } satisfies ThreadInput)
+      } else if (message.type === 'outcomes') {
         if (!warm.took(message.outcomes)) report(message.outcomes)
       } else if (message.type === 'warmed') {
         warm.warmed(thread)

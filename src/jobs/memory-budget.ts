@@ -1,6 +1,8 @@
 import type { Config } from '../config.js'
 import type { ModeDefinition } from '../executors/mode-definition.js'
 import type { Workload } from '../workloads/workload.js'
+import type { BatchSetting } from '../executors/batch-sizer.js'
+import { tasksPerShippedDispatch } from './task-plan.js'
 
 const MiB = 1024 * 1024
 
@@ -12,6 +14,10 @@ export interface MemoryContext {
   sharesMemory: boolean
   /** tasks in flight at once */
   concurrency: number
+  /** dispatches one lane may hold at once: the one it runs and those sent ahead (processes: the next chunk) */
+  dispatchesHeld: number
+  /** the most tasks one dispatch carries (batch, or the cap of 'auto' for shipped input; 1 where the mode does not batch) */
+  tasksPerDispatch: number
 }
 
 /** A workload's estimate of the memory its data takes, and the formula in the words of a 400 (its fields named). */
@@ -22,9 +28,10 @@ export interface MemoryEstimate { bytes: number, formula: string }
  * workerMemoryBytes, measured) — checked at submit against
  * MAX_JOB_MEMORY_BYTES: a message naming the fields and the limit, or undefined when it fits.
  */
-export function memoryProblem (config: Config, mode: ModeDefinition, workload: Workload, params: unknown, at: string, paramsAt: string, concurrency: number): string | undefined {
+export function memoryProblem (config: Config, mode: ModeDefinition, workload: Workload, params: unknown, at: string, paramsAt: string, concurrency: number, batch: BatchSetting): string | undefined {
   const workers = mode.workersFor(concurrency, config)
-  const data = workload.memoryBytes?.(params, { workers, sharesMemory: mode.sharesMemory, concurrency }, paramsAt)
+  const tasksPerDispatch = !mode.batches ? 1 : batch === 'auto' ? tasksPerShippedDispatch(config, workload.shippedBytes?.(params)) : batch
+  const data = workload.memoryBytes?.(params, { workers, sharesMemory: mode.sharesMemory, concurrency, dispatchesHeld: mode.dispatchesHeld ?? 1, tasksPerDispatch }, paramsAt)
   const workersBytes = workers * mode.workerMemoryBytes
   const total = (data?.bytes ?? 0) + workersBytes
   if (total <= config.MAX_JOB_MEMORY_BYTES) return undefined

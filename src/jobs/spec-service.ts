@@ -102,7 +102,7 @@ export class SpecService {
     }
     const workload = workloads[spec.workload]
     return workload.checkParams?.(spec.params, paramsAt, { config: this.config, concurrency: spec.concurrency, singleRequest, mode }) ??
-      memoryProblem(this.config, mode, workload, spec.params, at, paramsAt, spec.concurrency)
+      memoryProblem(this.config, mode, workload, spec.params, at, paramsAt, spec.concurrency, spec.batch)
   }
 
   #modesWhere (test: (mode: ModeDefinition) => boolean, lastJoin = ' and '): string {

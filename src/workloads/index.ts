@@ -2,7 +2,7 @@ import { checkDbParams, dbParamsSchema } from './params/db.js'
 import { prepareDbJob } from './db.js'
 import { checkFileParams, fileParamsSchema } from './params/file.js'
 import { fileMemory, prepareFileJob, sweepOrphanedFileDirs } from './file.js'
-import { hashMemory, prepareHashJob } from './hash.js'
+import { hashMemory, hashShippedBytes, hashTaskInput, prepareHashJob } from './hash.js'
 import { checkHashParams, hashParamsSchema } from './params/hash.js'
 import { netParamsSchema } from './params/net.js'
 import { WORKLOAD_NAMES, taskFunctions, type WorkloadName } from './tasks.js'
@@ -21,6 +21,8 @@ export const workloads: Record<WorkloadName, Workload> = {
     checkParams: checkHashParams,
     prepare: prepareHashJob,
     memoryBytes: hashMemory,
+    shippedBytes: hashShippedBytes,
+    taskInput: hashTaskInput,
     task: taskFunctions.hash
   },
   db: {

@@ -19,6 +19,18 @@ export interface TaskContext {
   signal?: AbortSignal
   /** the emulated GIL (a no-op unless the job asked for one): tick() in CPU loops, io()/blocking() around waits */
   gil: GilLike
+  /**
+   * the task's input bytes, made by the sender and sent with the task (a copy through postMessage or IPC), when
+   * the workload ships its input (Workload.taskInput); absent, the task makes or shares its data where it runs
+   */
+  input?: Uint8Array
+}
+
+/** What a workload's taskInput makes a task's input from, on the sending side. */
+export interface TaskInputSource {
+  seed: number
+  /** what the workload's prepare made for the job (its seeded data in shared memory) */
+  shared: unknown
 }
 
 export interface TaskResult {
@@ -66,7 +78,7 @@ export interface ParamsCheckContext {
   /** one task answering one request (GET /work): where it holds the event loop, it must be short */
   singleRequest: boolean
   /** what the chosen mode allows (its definition in src/executors/; a workload never compares mode names) */
-  mode: { name: string, allowsBlockingDriver: boolean, mainThread: boolean }
+  mode: { name: string, allowsBlockingDriver: boolean, mainThread: boolean, shipsTaskInput?: boolean }
 }
 
 export type TaskFunction<P = any> = (params: P, context: TaskContext) => TaskResult | Promise<TaskResult>
@@ -81,6 +93,13 @@ export interface Workload<P = any> {
   prepare?: (params: P, job: PrepareContext) => Promise<PreparedJob>
   /** the memory its data takes for a job (memory-budget.ts adds the workers'): checked against MAX_JOB_MEMORY_BYTES */
   memoryBytes?: (params: P, context: MemoryContext, paramsAt: string) => MemoryEstimate
+  /**
+   * bytes of input the sender makes for each task and sends with it, when its params ask for that (multiprocessing's
+   * pickled arguments); undefined: tasks make or share their data where they run. With it, taskInput makes them.
+   */
+  shippedBytes?: (params: P) => number | undefined
+  /** main thread, the sending side: task `index`'s input (memory of its own: it is copied to wherever the task runs) */
+  taskInput?: (params: P, source: TaskInputSource, index: number) => Uint8Array
   /** at start-up: removes what `prepare` made for services that are gone (they could not clean up); the paths removed */
   sweep?: () => Promise<string[]>
   task: TaskFunction<P>
