@@ -14,7 +14,8 @@ const FROM_TASK = { at: 'body/task', paramsAt: 'body/task/params' }
 
 /**
  * /timers — the seed's cancellable (and re-arming) threading.Timer. The registry lives and dies with this plugin:
- * every live timer is cancelled when the app closes.
+ * when shutdown begins, daemon timers are cancelled and non-daemon ones may fire on for DAEMON_SHUTDOWN_WAIT_MS (as
+ * the jobs may run on, in the same window); every timer still live is cancelled when the app closes.
  */
 const timerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { config, specs, runner, modes } = app.lab
@@ -25,8 +26,16 @@ const timerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const runTask: RunTimerTask = (task, fire, timerId) =>
     runSingleTask(runner, task.spec, { id: `timer-${timerId}-${fire}`, source: 'timer', indexOffset: fire - 1 })
   const registry = new TimerRegistry({ maxTimers: config.MAX_TIMERS, runTask })
-  // preClose stops fires while the server drains its connections; onClose is the guarantee.
-  app.addHook('preClose', async () => { registry.close() })
+  // Shutdown begins for the timers when it does for the jobs (the app's preClose aborts lab.stopping), so both wait
+  // in the same DAEMON_SHUTDOWN_WAIT_MS; this preClose waits for its end, and onClose is the guarantee.
+  const shutdown = () => registry.shutdown(config.DAEMON_SHUTDOWN_WAIT_MS)
+  app.lab.stopping.addEventListener('abort', () => { shutdown().catch(() => {}) }, { once: true })
+  app.addHook('preClose', async () => {
+    const done = await shutdown()
+    if (done.daemonCancelled + done.firedDuringWait + done.cancelledPastWait > 0) {
+      app.log.info({ timers: done }, `timers at shutdown: ${done.daemonCancelled} daemon cancelled at once; ${done.firedDuringWait} fires of non-daemon timers during the wait (DAEMON_SHUTDOWN_WAIT_MS), ${done.doneDuringWait} of them finished; ${done.cancelledPastWait} cancelled with a fire due after it`)
+    }
+  })
   app.addHook('onClose', async () => { registry.close() })
 
   const ms = (minimum: number, description: string) => Type.Integer({ minimum, maximum: config.MAX_TIMER_DELAY_MS, description })
@@ -42,6 +51,7 @@ const timerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     delayMs: ms(0, 'ms before the first fire (MAX_TIMER_DELAY_MS)'),
     intervalMs: Type.Optional(ms(1, 'repeat: ms from the end of one fire to the next (MAX_TIMER_DELAY_MS)')),
     count: Type.Integer({ minimum: 1, maximum: config.MAX_TIMER_FIRES, default: 1, description: 'fires in total; > 1 needs intervalMs (MAX_TIMER_FIRES)' }),
+    daemon: Type.Boolean({ default: false, description: 'as threading.Timer\'s daemon flag, at shutdown: true, cancelled at once (a daemon Timer never fires at exit); false (the default), its fires due within DAEMON_SHUTDOWN_WAIT_MS still come, as CPython joins a non-daemon Timer' }),
     task: Type.Optional(TaskSchema)
   }, { additionalProperties: false })
 
@@ -53,9 +63,9 @@ const timerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: TimerViewSchema, 400: ErrorRef, 413: ErrorRef, 415: ErrorRef, 429: ErrorRef, 503: ErrorRef }
     }
   }, async (request, reply) => {
-    const { delayMs, intervalMs, count, task } = request.body
+    const { delayMs, intervalMs, count, daemon, task } = request.body
     if (count > 1 && intervalMs === undefined) throw new InvalidField(`body/count must be 1 without body/intervalMs (got ${count}); a repeating timer needs an interval`)
-    const spec: TimerSpec = { delayMs, count }
+    const spec: TimerSpec = { delayMs, count, daemon }
     if (intervalMs !== undefined) spec.intervalMs = intervalMs
     if (task) {
       const taskSpec = specs.normalize({ workload: task.workload, mode: taskMode, tasks: 1, concurrency: 1, params: task.params, seed: 1 }, FROM_TASK)

@@ -9,6 +9,12 @@
  *
  * At most `maxTimers` are live (scheduled or fired) at once; finished ones are kept for reading up to the same
  * number. close() cancels every live timer (the app's onClose).
+ *
+ * At shutdown (`shutdown(waitMs)`), Python's rule for the Timer's thread: a daemon timer is dropped at once (a daemon
+ * Timer never fires at exit); a non-daemon one (the default, as threading.Timer's) is waited for — it fires, and
+ * re-arms, while its fires are due within waitMs (DAEMON_SHUTDOWN_WAIT_MS, the bound CPython's join does not have),
+ * and is cancelled when its next fire is not. A timer never keeps an idle service alive (its handle is unref()ed):
+ * a service lives until its SIGTERM, and what Python's join means for it is this wait.
  */
 import { randomUUID } from 'node:crypto'
 import { channel } from 'node:diagnostics_channel'
@@ -41,7 +47,21 @@ export interface TimerSpec {
   delayMs: number
   intervalMs?: number
   count: number
+  /** dropped at once at shutdown (a daemon Timer thread); false: waited for within DAEMON_SHUTDOWN_WAIT_MS */
+  daemon: boolean
   task?: TimerTask
+}
+
+/** What shutdown did with the live timers (the shutdown log's line). */
+export interface TimerShutdown {
+  /** daemon timers, cancelled at once */
+  daemonCancelled: number
+  /** fires during the wait (non-daemon timers) */
+  firedDuringWait: number
+  /** non-daemon timers that made their last fire during the wait */
+  doneDuringWait: number
+  /** non-daemon timers with a fire due after the wait: cancelled then (CPython would have waited for them) */
+  cancelledPastWait: number
 }
 
 /** Runs a timer's task once (the route runs it on the warm pool, off the event loop). `fire` counts from 1. */
@@ -57,6 +77,7 @@ export const TimerViewSchema = Type.Object({
   count: Type.Integer({ description: 'fires in total' }),
   delayMs: Type.Integer(),
   intervalMs: nullable(Type.Integer()),
+  daemon: Type.Boolean({ description: 'at shutdown: true, cancelled at once; false, its fires due within DAEMON_SHUTDOWN_WAIT_MS still come' }),
   nextFireAt: nullable(isoDate),
   running: Type.Boolean({ description: 'a fire\'s task is running now' }),
   createdAt: isoDate,
@@ -104,6 +125,7 @@ class LabTimer {
       count: spec.count,
       delayMs: spec.delayMs,
       intervalMs: spec.intervalMs ?? null,
+      daemon: spec.daemon,
       nextFireAt: this.dueAt === null ? null : iso(this.dueAt),
       running: this.running,
       createdAt: iso(this.createdAt),
@@ -124,6 +146,8 @@ export class TimerRegistry {
   readonly #runTask: RunTimerTask
   #live = 0
   #closed = false
+  /** while shutting down: the end of the wait (epoch ms), what it did, and how to end it */
+  #shutdown: { deadline: number, summary: TimerShutdown, done: Promise<TimerShutdown>, end: () => void } | undefined
 
   constructor (options: { maxTimers: number, runTask: RunTimerTask }) {
     this.#maxTimers = options.maxTimers
@@ -172,7 +196,56 @@ export class TimerRegistry {
       this.#finish(timer, 'cancelled')
       cancelled++
     }
+    this.#shutdown?.end()
     return cancelled
+  }
+
+  /**
+   * Refuses new timers, cancels the daemon ones at once and lets the non-daemon ones fire for up to `waitMs`
+   * (see the top of this file). Resolves when no non-daemon timer is left, at the latest after `waitMs`; a second
+   * call answers the first one's promise.
+   */
+  shutdown (waitMs: number): Promise<TimerShutdown> {
+    if (this.#shutdown) return this.#shutdown.done
+    this.#closed = true
+    const summary: TimerShutdown = { daemonCancelled: 0, firedDuringWait: 0, doneDuringWait: 0, cancelledPastWait: 0 }
+    const deadline = epochNow() + waitMs
+    let end!: () => void
+    const done = new Promise<TimerShutdown>((resolve) => {
+      // Not unref()ed: the wait is what shutdown is doing.
+      const patience = setTimeout(() => end(), waitMs)
+      let ended = false
+      end = () => {
+        if (ended) return
+        ended = true
+        clearTimeout(patience)
+        // The end of the wait: what is still live (a fire due later, a task still running) is cancelled.
+        for (const timer of this.#timers.values()) {
+          if (!LIVE.has(timer.state)) continue
+          this.#finish(timer, 'cancelled')
+          summary.cancelledPastWait++
+        }
+        resolve(summary)
+      }
+    })
+    this.#shutdown = { deadline, summary, done, end }
+    for (const timer of this.#timers.values()) {
+      if (!LIVE.has(timer.state)) continue
+      if (timer.spec.daemon) {
+        this.#finish(timer, 'cancelled')
+        summary.daemonCancelled++
+      } else if (!timer.running && (timer.dueAt ?? Infinity) > deadline) {
+        this.#finish(timer, 'cancelled')
+        summary.cancelledPastWait++
+      }
+    }
+    this.#endIfIdle()
+    return done
+  }
+
+  /** While shutting down: once no live timer is left, the wait is over. */
+  #endIfIdle (): void {
+    if (this.#shutdown && this.#live === 0) this.#shutdown.end()
   }
 
   #find (id: string): LabTimer {
@@ -182,6 +255,11 @@ export class TimerRegistry {
   }
 
   #arm (timer: LabTimer, delayMs: number): void {
+    if (this.#shutdown && epochNow() + delayMs > this.#shutdown.deadline) {
+      // Its next fire would come after the shutdown wait: CPython would wait for it; the service cannot.
+      this.#shutdown.summary.cancelledPastWait++
+      return this.#finish(timer, 'cancelled')
+    }
     timer.dueAt = epochNow() + delayMs
     // unref: a timer alone never keeps the process alive (close() cancels them anyway).
     timer.handle = setTimeout(() => this.#fire(timer), delayMs).unref()
@@ -196,6 +274,7 @@ export class TimerRegistry {
     timer.fires++
     timer.state = 'fired'
     timer.firedAt.push(now)
+    if (this.#shutdown) this.#shutdown.summary.firedDuringWait++
     if (timer.firedAt.length > FIRED_AT_KEPT) timer.firedAt.shift()
     if (timerFireChannel.hasSubscribers) timerFireChannel.publish({ id: timer.id, fire: timer.fires, at: now })
     const task = timer.spec.task
@@ -217,8 +296,9 @@ export class TimerRegistry {
   /** After a fire (and its task): re-arm for the next one, or finish after the last. */
   #afterFire (timer: LabTimer): void {
     if (timer.state !== 'fired') return // cancelled meanwhile
-    if (timer.fires >= timer.spec.count) this.#finish(timer, 'done')
-    else this.#arm(timer, timer.spec.intervalMs ?? 0)
+    if (timer.fires < timer.spec.count) return this.#arm(timer, timer.spec.intervalMs ?? 0)
+    if (this.#shutdown) this.#shutdown.summary.doneDuringWait++
+    this.#finish(timer, 'done')
   }
 
   #finish (timer: LabTimer, state: 'done' | 'cancelled'): void {
@@ -230,5 +310,6 @@ export class TimerRegistry {
     this.#live--
     this.#finished.push(timer.id)
     while (this.#finished.length > this.#maxTimers) this.#timers.delete(this.#finished.shift()!)
+    this.#endIfIdle()
   }
 }

@@ -1,0 +1,92 @@
+"""What a pending threading.Timer does to the end of the process.
+
+The lesson: a Timer is a thread, non-daemon by default. When main returns, the interpreter joins it -- so a pending
+non-daemon Timer keeps the process alive until it has fired, and a timer re-armed in its own callback (the seed's
+repeating timer: each fire starts the next Timer) keeps it alive for every fire. A daemon Timer
+(`t.daemon = True` before `start()`) is dropped at exit: it never fires. SIGTERM's default action kills the
+process with its timers pending: nothing fires.
+
+One run (params: {"mode": "non-daemon" | "daemon" | "re-arming" | "sigterm", "delayMs": 300, "intervalMs": 100,
+"count": 3}) starts this script again as a child, whose main starts the timer and returns at once (sigterm: waits
+for the signal); the parent answers when each fire came and when the process exited, in ms from the timer's start.
+"""
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+from lab_io import answer, read_params
+
+MODES = ("non-daemon", "daemon", "re-arming", "sigterm")
+CHILD_TIMEOUT_S = 10
+
+
+def child(mode, delay_ms, interval_ms, count):
+    started = time.perf_counter()
+    fires = 0
+
+    def fire():
+        nonlocal fires
+        fires += 1
+        print(f"fired {round((time.perf_counter() - started) * 1000, 3)}", flush=True)
+        if mode == "re-arming" and fires < count:
+            arm(interval_ms)  # the seed's re-arm: a new Timer from inside the callback
+
+    def arm(ms):
+        timer = threading.Timer(ms / 1000, fire)
+        timer.daemon = mode == "daemon"  # before start(): after it, RuntimeError
+        timer.start()
+
+    arm(delay_ms)
+    print("ready", flush=True)
+    if mode == "sigterm":
+        time.sleep(CHILD_TIMEOUT_S)  # the parent's SIGTERM comes before the timer is due
+    # main returns here: the interpreter joins the non-daemon timer threads, and drops the daemon ones
+
+
+def parent(params):
+    mode = params.get("mode", "non-daemon")
+    if mode not in MODES:
+        raise SystemExit(f"mode must be one of {', '.join(MODES)} (got {mode!r})")
+    delay_ms = int(params.get("delayMs", 300))
+    interval_ms = int(params.get("intervalMs", 100))
+    count = int(params.get("count", 3)) if mode == "re-arming" else 1
+    proc = subprocess.Popen(
+        [sys.executable, "-E", "-s", "-B", __file__, "--child", mode, str(delay_ms), str(interval_ms), str(count)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    ready = proc.stdout.readline().strip()
+    started = time.perf_counter()
+    if mode == "sigterm":
+        time.sleep(delay_ms / 4000)  # well before the timer is due
+        proc.send_signal(signal.SIGTERM)
+    try:
+        out, _ = proc.communicate(timeout=CHILD_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+    exit_ms = round((time.perf_counter() - started) * 1000, 3)
+    fired_at = [float(line.split()[1]) for line in out.splitlines() if line.startswith("fired ")]
+    code = proc.returncode
+    answer({
+        "mode": mode,
+        "ready": ready == "ready",
+        "delayMs": delay_ms,
+        "intervalMs": interval_ms if mode == "re-arming" else None,
+        "count": count,
+        "fires": len(fired_at),
+        # ms from the timer's start in the child
+        "firedAtMs": fired_at,
+        # ms from the child's "ready" (its main returning, or the signal's moment for sigterm) to its exit
+        "exitMs": exit_ms,
+        "exitCode": code if code >= 0 else None,
+        "exitSignal": signal.Signals(-code).name if code < 0 else None,
+    })
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 6 and sys.argv[1] == "--child":
+        child(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
+    else:
+        parent(read_params())
