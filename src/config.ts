@@ -96,7 +96,7 @@ export const ConfigSchema = Type.Object({
     'inline and async modes give the event loop a turn after a task once this long has passed, so cancel, timeouts and progress still work'),
   PROGRESS_INTERVAL_MS: limit(100, 10, 60_000, 'least time between two progress events of a job'),
   SHUTDOWN_GRACE_MS: limit(10_000, 100, 600_000, 'longest graceful shutdown before a forced exit'),
-  DAEMON_SHUTDOWN_WAIT_MS: limit(5_000, 0, 600_000, 'at shutdown, how long non-daemon jobs may run on before they are cancelled (daemon jobs are abandoned at once)'),
+  DAEMON_SHUTDOWN_WAIT_MS: limit(5_000, 0, 600_000, 'at shutdown, how long non-daemon jobs may run on and non-daemon timers may fire before they are cancelled (daemon ones are abandoned at once)'),
   LAB_MAX_WORKERS: limit(16, 1, 256, 'labs: threads of one lab run (race, deadlock, producer/consumer)'),
   LAB_MAX_OPERATIONS: limit(10_000_000, 1, 1_000_000_000, 'labs: increments per worker (race), messages (producer/consumer)'),
   LAB_MAX_MS: limit(30_000, 100, 600_000, 'labs: longest a lab run may take; it is stopped and reported beyond'),
