@@ -70,7 +70,7 @@ test('the memory budget counts shipped copies in flight: a job that fits seeded 
   assert.equal(pool.statusCode, 400)
   assert.equal(pool.json().code, 'INVALID_FIELD')
   assert.equal(pool.json().message, 'body: this job would hold about 324 MiB (body/params/bytes × 1 shared copy, plus body/params/bytes × 80 shipped in flight (2 sides × 4 concurrency × 1 dispatch held × 10 per dispatch) = 324 MiB), over MAX_JOB_MEMORY_BYTES (200 MiB); lower body/params/bytes or body/concurrency')
-  // Batch auto caps a shipped dispatch at 8 MiB: 2 tasks of 4 MiB; processes hold the chunk they run and the next.
+  // Batch auto caps a shipped dispatch at 2 MiB (one task of 4 MiB); processes hold the chunk they run and the next.
   const processes = await post('processes', 1, { bytes: 4 * MiB, input: 'shipped' })
   assert.equal(processes.statusCode, 202, processes.body)
   const processesWide = await post('processes', 2, { bytes: 16 * MiB, input: 'shipped' })
