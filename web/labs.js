@@ -49,13 +49,31 @@ function labForm (container, { id, title, what, schema, path, picture, presets =
   container.append(el('div', { class: 'lab', id }, el('h3', {}, title), el('p', { class: 'hint' }, what), form, answer))
 }
 
+/** Lost updates per strategy as bars; each row's Python statement and lesson; CPython's own run beside it when asked for. */
 function racePicture (result) {
-  const items = result.results.map((row) => ({
+  const lostBars = (rows, label) => bars(rows.map((row) => ({
     label: row.strategy,
     share: row.expected ? row.lostUpdates / row.expected : 0,
     text: `lost ${row.lostUpdates} of ${row.expected} (${pct(row.expected ? row.lostUpdates / row.expected : 0)}), ${num(row.ms, 'ms')}`
-  }))
-  return [el('p', {}, `${result.workers} threads × ${result.increments} increments on ${result.cores} cores: lost updates per strategy`), bars(items, 'lost updates per strategy')]
+  })), label)
+  const how = result.gil
+    ? `with the emulated GIL (switch interval ${num(result.switchIntervalMs, 'ms')}; it switches only at a loop's back-edge or a call's entry, as CPython 3.10+)`
+    : 'without a GIL (the free-threaded 3.13t / C case)'
+  const parts = [
+    el('p', {}, `${result.workers} threads × ${result.increments} increments on ${result.cores} cores, ${how}: lost updates per strategy`),
+    lostBars(result.results, 'lost updates per strategy'),
+    el('ul', { class: 'meanings' }, result.results.map((row) => el('li', {}, el('code', {}, row.python), ` (${row.strategy}): ${row.meaning}`)))
+  ]
+  const cpython = result.cpython
+  if (cpython?.ran && cpython.result) {
+    const python = cpython.python
+    parts.push(el('p', { id: 'lab-race-cpython' }, `CPython ${python?.version ?? ''} (${python?.gilEnabled === false ? 'GIL off' : 'with its GIL'}, switch interval ${num(cpython.result.switchIntervalMs, 'ms')}), the same parameters in python/race.py:`),
+      lostBars(cpython.result.results, 'lost updates per strategy on CPython'))
+    for (const absent of cpython.result.absent) parts.push(el('p', { class: 'hint' }, `${absent.strategy}: ${absent.reason}`))
+  } else if (cpython && !cpython.ran && !/^not requested/.test(cpython.reason ?? '')) {
+    parts.push(el('p', { id: 'lab-race-cpython' }, `CPython did not run: ${cpython.reason}`))
+  }
+  return parts
 }
 
 /** Workers on a ring; an arrow from each worker of the cycle to the worker holding the lock it waits for. */
@@ -97,10 +115,22 @@ function deadlockPicture (result) {
 
 function producerConsumerPicture (result) {
   const most = Math.max(1, ...result.workers.map((worker) => worker.count))
+  const stuck = result.stuck + result.stuckProducers > 0 ? ` ${result.stuck} consumer(s) and ${result.stuckProducers} producer(s) stuck (ended).` : ''
+  const python = result.cpython?.ran
+    ? (result.cpython.result.absent
+        ? `CPython ${result.cpython.python.version}: ${result.cpython.result.absent}.`
+        : `CPython ${result.cpython.python.version}: ${result.cpython.result.consumed} of ${result.cpython.result.produced} consumed, ${result.cpython.result.lost} lost, ${result.cpython.result.stuck} stuck, ${ms(result.cpython.result.ms)}.`)
+    : ''
   return [
-    el('p', {}, `${result.verified ? 'Verified' : 'NOT verified'}: ${result.consumed} of ${result.produced} messages consumed, ${result.lost} lost, ${result.duplicates} duplicated; ${num(result.messagesPerSecond)} messages/s.`),
+    el('p', {}, `${result.verified ? 'Verified' : 'NOT verified'}: ${result.consumed} of ${result.produced} messages consumed, ${result.lost} lost, ${result.duplicates} duplicated; ${num(result.messagesPerSecond)} messages/s, ${ms(result.ms)} (stop: ${result.stop}${result.gil ? ', GIL' : ''}).${stuck}`),
+    el('p', { class: 'hint' }, result.lesson),
+    python ? el('p', {}, python) : null,
     bars([{ label: 'queue depth (max)', share: result.maxDepth / Math.max(1, result.capacity), text: `${result.maxDepth} of ${result.capacity}` }], 'largest queue depth'),
-    bars(result.workers.map((worker) => ({ label: `${worker.role} ${worker.index}`, share: worker.count / most, text: `${worker.count} messages, waited ${ms(worker.blockedMs)}` })), 'messages per thread')
+    bars(result.workers.map((worker) => ({
+      label: `${worker.role} ${worker.index}`,
+      share: worker.count / most,
+      text: `${worker.count} messages, waited ${ms(worker.blockedMs)}${result.gil ? `, GIL wait ${ms(worker.gilWaitMs)}` : ''}${worker.ended === 'returned' ? '' : ` (${worker.ended})`}`
+    })), 'messages per thread')
   ]
 }
 
@@ -127,8 +157,8 @@ function timerPicture (timer, holder) {
 
 export function labsPanel (container, { openapi }) {
   container.replaceChildren()
-  labForm(container, { id: 'lab-race', title: 'Race', what: 'Threads add to one shared counter: unsafe read-modify-write, Atomics.add, a mutex. How many updates are lost?', schema: bodyOf(openapi, '/labs/race'), path: '/labs/race', picture: racePicture })
+  labForm(container, { id: 'lab-race', title: 'Race', what: 'Threads add to one shared counter: x += 1 (unsafe), x = x + one() (unsafe-call), Atomics.add, a mutex — with or without an emulated GIL, and beside CPython. How many updates are lost?', schema: bodyOf(openapi, '/labs/race'), path: '/labs/race', picture: racePicture })
   labForm(container, { id: 'lab-deadlock', title: 'Deadlock', what: 'Each worker takes two locks; in opposite order they make a cycle that a watchdog finds in the wait-for table.', schema: bodyOf(openapi, '/labs/deadlock'), path: '/labs/deadlock', picture: deadlockPicture })
-  labForm(container, { id: 'lab-pc', title: 'Producer/consumer', what: 'Producer and consumer threads over a bounded queue in shared memory; nothing is lost at shutdown.', schema: bodyOf(openapi, '/labs/producer-consumer'), path: '/labs/producer-consumer', picture: producerConsumerPicture })
+  labForm(container, { id: 'lab-pc', title: 'Producer/consumer', what: 'Producer and consumer threads over a bounded queue in shared memory, stopped four ways (seed-event is the seed\'s bug: messages lost, consumers stuck); cpu or io work per message, with or without a GIL.', schema: bodyOf(openapi, '/labs/producer-consumer'), path: '/labs/producer-consumer', picture: producerConsumerPicture })
   labForm(container, { id: 'lab-timers', title: 'Timer', what: 'A cancellable, re-arming timer: when it fires, how late, and Cancel.', schema: bodyOf(openapi, '/timers'), path: '/timers', picture: timerPicture, presets: { delayMs: 100, intervalMs: 150, count: 8 } })
 }
