@@ -62,7 +62,7 @@ function racePicture (result) {
   const parts = [
     el('p', {}, `${result.workers} threads × ${result.increments} increments on ${result.cores} cores, ${how}: lost updates per strategy`),
     lostBars(result.results, 'lost updates per strategy'),
-    el('ul', { class: 'meanings' }, result.results.map((row) => el('li', {}, el('code', {}, row.python), ` (${row.strategy}): ${row.meaning}`)))
+    el('ul', { class: 'meanings' }, result.results.map((row) => el('li', {}, el('strong', {}, row.strategy), ` — Python: ${row.python}. ${row.meaning}`)))
   ]
   const cpython = result.cpython
   if (cpython?.ran && cpython.result) {
