@@ -1,0 +1,127 @@
+/**
+ * The executor lab: Python's ThreadPoolExecutor lesson — the same tasks collected three ways (map, as-completed,
+ * fire-and-forget) on a bounded pool of threads, and what becomes of an exception nobody asks for.
+ *
+ *   main: the tasks (seeded durations, every failEvery-th throws) ──▶ N pool threads + 1 caller thread, all ready
+ *   ──▶ both gates open ──▶ caller: per style, submit all, collect, wait for the pool to drain (executor-styles.ts)
+ *   ──▶ every thread has posted its result and exited (joined) ──▶ the report: what the caller saw (order, times,
+ *   exceptions seen) beside what the tasks counted (ran, raised)
+ *   the whole run: LAB_MAX_MS, then every thread is terminated and the answer is LAB_TIMED_OUT
+ */
+import { randomUUID } from 'node:crypto'
+import type { CallerStyleResult, ExecutorStyle, ExecutorTasks, ExecutorThreadData } from './executor-messages.js'
+import { ExecutorQueue } from './executor-queue.js'
+import { LabThreadGroup, withinDeadline } from './race-deadlock-threads.js'
+import { seededRandom } from '../workloads/seeded-random.js'
+
+export interface ExecutorOptions {
+  workers: number
+  styles: ExecutorStyle[]
+  durationsMs: number[]
+  failEvery: number
+}
+
+export interface ExecutorLimits {
+  /** LAB_MAX_MS: the whole run, thread start-up included */
+  maxMs: number
+  signal: AbortSignal
+}
+
+export interface ExecutorStyleReport extends Omit<CallerStyleResult, 'handledLater'> {
+  /** tasks that threw (each task counts its own throw): the truth exceptionsSeen is compared with */
+  exceptionsRaised: number
+  /** raised − seen: exceptions no code of the caller ever caught */
+  exceptionsLost: number
+  handledLater: number
+  tasksRun: number
+  /** tasks that never ran (Python's map cancels the pending ones after an exception; a promise cannot be cancelled) */
+  cancelled: number
+}
+
+export interface ExecutorReport {
+  workers: number
+  tasks: number
+  durationsMs: number[]
+  /** the indices of the tasks that throw */
+  failing: number[]
+  styles: ExecutorStyleReport[]
+  /** spawn → every thread waiting at its start gate */
+  startupMs: number
+  /** gates open → every thread has exited */
+  ms: number
+}
+
+/** Task durations: given, or `tasks` of them drawn from [minMs, maxMs] with `seed` (whole milliseconds). */
+export function taskDurations (spec: { durationsMs?: number[], tasks: number, minMs: number, maxMs: number, seed: number }): number[] {
+  if (spec.durationsMs) return spec.durationsMs
+  const random = seededRandom(spec.seed, 0)
+  return Array.from({ length: spec.tasks }, () => Math.round(spec.minMs + random() * (spec.maxMs - spec.minMs)))
+}
+
+/** Every failEvery-th task throws (failEvery 4: tasks 3, 7, 11, …); 0: none. */
+export function failingTasks (tasks: number, failEvery: number): boolean[] {
+  return Array.from({ length: tasks }, (_, index) => failEvery > 0 && (index + 1) % failEvery === 0)
+}
+
+/**
+ * How long the pool needs for one style: the tasks in submission order, each to the thread that frees first
+ * (what a work queue does). For the up-front check against LAB_MAX_MS.
+ */
+export function poolMakespanMs (durationsMs: readonly number[], workers: number): number {
+  const freeAt: number[] = Array.from({ length: Math.min(workers, durationsMs.length) }, () => 0)
+  for (const duration of durationsMs) {
+    const soonest = freeAt.indexOf(Math.min(...freeAt))
+    freeAt[soonest] = freeAt[soonest]! + duration
+  }
+  return Math.max(0, ...freeAt)
+}
+
+function round (ms: number): number {
+  return Math.round(ms * 1000) / 1000
+}
+
+export async function runExecutorLab (options: ExecutorOptions, limits: ExecutorLimits): Promise<ExecutorReport> {
+  const { workers, styles, durationsMs } = options
+  const tasks: ExecutorTasks = { durationsMs, fails: failingTasks(durationsMs.length, options.failEvery) }
+  const queue = ExecutorQueue.allocate(styles.length)
+  const data: ExecutorThreadData = { ...tasks, styles, queue, channel: `conclab-executor-lab-${randomUUID()}` }
+
+  const spawnedAt = performance.now()
+  const pool = new LabThreadGroup<{ tasksRun: number }>('lab-executor-pool-entry', Array.from({ length: workers }, () => data))
+  let caller: LabThreadGroup<CallerStyleResult[]>
+  try {
+    caller = new LabThreadGroup<CallerStyleResult[]>('lab-executor-entry', [data])
+  } catch (error) {
+    await pool.terminate()
+    throw error
+  }
+  let startupMs = 0
+  let ms = 0
+  const both = { terminate: () => Promise.all([pool.terminate(), caller.terminate()]).then(() => {}) }
+  await withinDeadline(both, { what: 'executor lab', ms: limits.maxMs, maxMs: limits.maxMs, signal: limits.signal }, async () => {
+    await Promise.all([pool.ready(), caller.ready()])
+    startupMs = performance.now() - spawnedAt
+    const startedAt = performance.now()
+    // The caller subscribed to the channel before it said ready: no completion can be posted before it listens.
+    pool.start()
+    caller.start()
+    await Promise.all([pool.exited(), caller.exited()])
+    ms = performance.now() - startedAt
+  })
+
+  const [seen] = caller.results() // throws if the caller thread died (its error named): a bug, not a lesson
+  pool.results()
+  const counts = new ExecutorQueue(queue)
+  return {
+    workers,
+    tasks: durationsMs.length,
+    durationsMs,
+    failing: tasks.fails.flatMap((fails, index) => fails ? [index] : []),
+    styles: seen!.map((style, number) => {
+      const { started, raised } = counts.read(number)
+      return { ...style, exceptionsRaised: raised, exceptionsLost: raised - style.exceptionsSeen, tasksRun: started, cancelled: durationsMs.length - started }
+    }),
+    startupMs: round(startupMs),
+    ms: round(ms)
+  }
+}
