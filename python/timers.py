@@ -9,6 +9,10 @@ process with its timers pending: nothing fires.
 One run (params: {"mode": "non-daemon" | "daemon" | "re-arming" | "sigterm", "delayMs": 300, "intervalMs": 100,
 "count": 3}) starts this script again as a child, whose main starts the timer and returns at once (sigterm: waits
 for the signal); the parent answers when each fire came and when the process exited, in ms from the timer's start.
+
+With "mode": "run" (what POST /timers with cpython: true runs) it is the timers lab itself: the seed's timer,
+re-armed in its callback `intervalMs` after each fire, `count` fires, and how late each fire came after it was due --
+the same figures as the Node timer's view (fires, maxLateMs), plus each fire's time and the gaps between them.
 """
 import signal
 import subprocess
@@ -19,6 +23,42 @@ import time
 from lab_io import answer, read_params
 
 MODES = ("non-daemon", "daemon", "re-arming", "sigterm")
+
+
+def run(delay_ms, interval_ms, count):
+    """The lab's timer on threading.Timer: each fire re-arms the next, as the seed did."""
+    created = time.perf_counter()
+    fired_at = []
+    late = []
+    finished = threading.Event()
+
+    def arm(ms):
+        due = time.perf_counter() + ms / 1000
+        timer = threading.Timer(ms / 1000, fire, args=(due,))
+        timer.daemon = True  # a stuck run must not hold the process (it is bounded below)
+        timer.start()
+
+    def fire(due):
+        now = time.perf_counter()
+        late.append(max(0.0, (now - due) * 1000))
+        fired_at.append(round((now - created) * 1000, 3))
+        if len(fired_at) < count:
+            arm(interval_ms)
+        else:
+            finished.set()
+
+    arm(delay_ms)
+    finished.wait(timeout=(delay_ms + interval_ms * (count - 1)) / 1000 + 10)
+    return {
+        "fires": len(fired_at),
+        "count": count,
+        "delayMs": delay_ms,
+        "intervalMs": interval_ms if count > 1 else None,
+        "maxLateMs": round(max(late, default=0.0), 3),
+        "firedAtMs": fired_at,
+        "gapsMs": [round(b - a, 3) for a, b in zip(fired_at, fired_at[1:])],
+        "createdToLastFireMs": fired_at[-1] if fired_at else None,
+    }
 CHILD_TIMEOUT_S = 10
 
 
@@ -47,6 +87,8 @@ def child(mode, delay_ms, interval_ms, count):
 
 def parent(params):
     mode = params.get("mode", "non-daemon")
+    if mode == "run":
+        return answer(run(int(params.get("delayMs", 0)), int(params.get("intervalMs") or 0), int(params.get("count", 1))))
     if mode not in MODES:
         raise SystemExit(f"mode must be one of {', '.join(MODES)} (got {mode!r})")
     delay_ms = int(params.get("delayMs", 300))

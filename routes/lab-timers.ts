@@ -2,7 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { InvalidField } from '../src/errors.js'
 import { paramsByWorkload } from '../src/jobs/job-spec-schema.js'
+import { cpythonRequestSchema } from '../src/cpython/cpython-schema.js'
 import { runSingleTask } from '../src/jobs/run-single-task.js'
+import { runTimerOriginal } from '../src/labs/timers-cpython.js'
 import { TIMER_STATES, TimerRegistry, TimerViewSchema, type RunTimerTask, type TimerSpec } from '../src/labs/timers.js'
 import { StringEnum } from '../src/schema-helpers.js'
 import { WORKLOAD_NAMES } from '../src/workloads/index.js'
@@ -25,7 +27,12 @@ const timerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // Checked and completed once, when the timer is made; each fire runs it as task number fire − 1.
   const runTask: RunTimerTask = (task, fire, timerId) =>
     runSingleTask(runner, task.spec, { id: `timer-${timerId}-${fire}`, source: 'timer', indexOffset: fire - 1 })
-  const registry = new TimerRegistry({ maxTimers: config.MAX_TIMERS, runTask })
+  // The same delay, interval and count on threading.Timer; the python process gets LAB_MAX_MS and a second to start.
+  const cpythonRun = (spec: TimerSpec, signal: AbortSignal) => runTimerOriginal({
+    requested: true, delayMs: spec.delayMs, intervalMs: spec.intervalMs, count: spec.count, executable: config.PYTHON, timeoutMs: config.LAB_MAX_MS + 1000, signal
+  })
+  const notRequested = await runTimerOriginal({ requested: false, delayMs: 0, intervalMs: undefined, count: 1, executable: config.PYTHON, timeoutMs: 0, signal: new AbortController().signal })
+  const registry = new TimerRegistry({ maxTimers: config.MAX_TIMERS, runTask, cpython: { run: cpythonRun, notRequested } })
   // Shutdown begins for the timers when it does for the jobs (the app's preClose aborts lab.stopping), so both wait
   // in the same DAEMON_SHUTDOWN_WAIT_MS; this preClose waits for its end, and onClose is the guarantee.
   const shutdown = () => registry.shutdown(config.DAEMON_SHUTDOWN_WAIT_MS)
@@ -52,20 +59,22 @@ const timerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     intervalMs: Type.Optional(ms(1, 'repeat: ms from the end of one fire to the next (MAX_TIMER_DELAY_MS)')),
     count: Type.Integer({ minimum: 1, maximum: config.MAX_TIMER_FIRES, default: 1, description: 'fires in total; > 1 needs intervalMs (MAX_TIMER_FIRES)' }),
     daemon: Type.Boolean({ default: false, description: 'as threading.Timer\'s daemon flag, at shutdown: true, cancelled at once (a daemon Timer never fires at exit); false (the default), its fires due within DAEMON_SHUTDOWN_WAIT_MS still come, as CPython joins a non-daemon Timer' }),
-    task: Type.Optional(TaskSchema)
+    task: Type.Optional(TaskSchema),
+    cpython: cpythonRequestSchema()
   }, { additionalProperties: false })
 
   app.post('/timers', {
     schema: {
       summary: 'Create a timer',
-      description: `Fires after delayMs, then every intervalMs until it has fired count times. At most MAX_TIMERS (${config.MAX_TIMERS}) live timers: beyond, 429 TIMER_LIMIT.`,
+      description: `Fires after delayMs, then every intervalMs until it has fired count times. At most MAX_TIMERS (${config.MAX_TIMERS}) live timers: beyond, 429 TIMER_LIMIT. With cpython: true the same timer then runs on threading.Timer (python/timers.py), once the Node timer has made its last fire; its answer is the timer's cpython field when it has made its own (GET /timers/:id).`,
       body: CreateSchema,
       response: { 201: TimerViewSchema, 400: ErrorRef, 413: ErrorRef, 415: ErrorRef, 429: ErrorRef, 503: ErrorRef }
     }
   }, async (request, reply) => {
-    const { delayMs, intervalMs, count, daemon, task } = request.body
+    const { delayMs, intervalMs, count, daemon, task, cpython } = request.body
     if (count > 1 && intervalMs === undefined) throw new InvalidField(`body/count must be 1 without body/intervalMs (got ${count}); a repeating timer needs an interval`)
-    const spec: TimerSpec = { delayMs, count, daemon }
+    if (cpython) checkCpythonTimer(delayMs, intervalMs, count, task !== undefined, config.LAB_MAX_MS)
+    const spec: TimerSpec = { delayMs, count, daemon, cpython }
     if (intervalMs !== undefined) spec.intervalMs = intervalMs
     if (task) {
       const taskSpec = specs.normalize({ workload: task.workload, mode: taskMode, tasks: 1, concurrency: 1, params: task.params, seed: 1 }, FROM_TASK)
@@ -98,6 +107,13 @@ const timerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     }
   }, async (request) => registry.cancel(request.params.id))
+}
+
+/** The Python original records fires only, and must end within LAB_MAX_MS as a lab run does. */
+function checkCpythonTimer (delayMs: number, intervalMs: number | undefined, count: number, hasTask: boolean, maxMs: number): void {
+  if (hasTask) throw new InvalidField('body/cpython runs the timer on threading.Timer without a task (its fires only record their time): leave out body/task')
+  const spanMs = delayMs + (intervalMs ?? 0) * (count - 1)
+  if (spanMs > maxMs) throw new InvalidField(`body/cpython needs a timer whose fires all come within LAB_MAX_MS (${maxMs} ms): delayMs + intervalMs × (count − 1) = ${spanMs}`)
 }
 
 export default timerRoutes

@@ -19,12 +19,14 @@
 import { randomUUID } from 'node:crypto'
 import { channel } from 'node:diagnostics_channel'
 import { Type, type Static } from 'typebox'
+import { cpythonAnswerSchema, type CpythonAnswer } from '../cpython/cpython-schema.js'
 import { ShuttingDown } from '../errors.js'
 import type { TaskOutcome } from '../executors/messages.js'
 import type { JobSpec } from '../jobs/spec-service.js'
 import { StringEnum } from '../schema-helpers.js'
 import type { WorkloadName } from '../workloads/tasks.js'
 import { TimerAlreadyFinished, TimerLimit, TimerNotFound } from '../errors.js'
+import { CPYTHON_CANCELLED, CPYTHON_RUNNING, CPYTHON_WAITING, CpythonTimerResultSchema, type CpythonTimerResult } from './timers-cpython.js'
 
 export const TIMER_STATES = ['scheduled', 'fired', 'done', 'cancelled'] as const
 export type TimerState = typeof TIMER_STATES[number]
@@ -50,6 +52,8 @@ export interface TimerSpec {
   /** dropped at once at shutdown (a daemon Timer thread); false: waited for within DAEMON_SHUTDOWN_WAIT_MS */
   daemon: boolean
   task?: TimerTask
+  /** also run the timer on CPython (python/timers.py), its answer kept on the timer */
+  cpython?: boolean
 }
 
 /** What shutdown did with the live timers (the shutdown log's line). */
@@ -66,6 +70,15 @@ export interface TimerShutdown {
 
 /** Runs a timer's task once (the route runs it on the warm pool, off the event loop). `fire` counts from 1. */
 export type RunTimerTask = (task: TimerTask, fire: number, timerId: string) => Promise<TaskOutcome>
+
+export type TimerCpythonAnswer = CpythonAnswer<CpythonTimerResult>
+
+/** The same timer on CPython: the route runs python/timers.py; `signal` is aborted at shutdown. */
+export interface TimerCpython {
+  run: (spec: TimerSpec, signal: AbortSignal) => Promise<TimerCpythonAnswer>
+  /** the answer of a timer that did not ask (cpython: false) */
+  notRequested: TimerCpythonAnswer
+}
 
 const isoDate = Type.String({ format: 'date-time' })
 const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
@@ -92,10 +105,13 @@ export const TimerViewSchema = Type.Object({
     error: Type.Optional(Type.String()),
     runMs: Type.Number(),
     worker: Type.String()
-  }, { description: 'the last finished task (null without a task)' }))
+  }, { description: 'the last finished task (null without a task)' })),
+  cpython: cpythonAnswerSchema(CpythonTimerResultSchema)
 })
 export type TimerView = Static<typeof TimerViewSchema>
 type FireResult = NonNullable<TimerView['lastResult']>
+
+const NO_CPYTHON: TimerCpythonAnswer = { ran: false, reason: 'this registry runs no CPython original' }
 
 const epochNow = () => performance.timeOrigin + performance.now()
 const iso = (epochMs: number) => new Date(epochMs).toISOString()
@@ -114,7 +130,7 @@ class LabTimer {
   lastResult: FireResult | null = null
   handle: NodeJS.Timeout | undefined
 
-  constructor (readonly spec: TimerSpec) {}
+  constructor (readonly spec: TimerSpec, public cpython: TimerCpythonAnswer) {}
 
   view (): TimerView {
     const { spec } = this
@@ -133,7 +149,8 @@ class LabTimer {
       firedAt: this.firedAt.map(iso),
       maxLateMs: this.maxLateMs,
       task: spec.task ? { workload: spec.task.workload, params: spec.task.params } : null,
-      lastResult: this.lastResult
+      lastResult: this.lastResult,
+      cpython: this.cpython
     }
   }
 }
@@ -144,14 +161,18 @@ export class TimerRegistry {
   readonly #finished: string[] = []
   readonly #maxTimers: number
   readonly #runTask: RunTimerTask
+  readonly #cpython: TimerCpython | undefined
+  /** aborted at shutdown: CPython runs of timers are killed (a measurement, not a timer of the user's) */
+  readonly #stopping = new AbortController()
   #live = 0
   #closed = false
   /** while shutting down: the end of the wait (epoch ms), what it did, and how to end it */
   #shutdown: { deadline: number, summary: TimerShutdown, done: Promise<TimerShutdown>, end: () => void } | undefined
 
-  constructor (options: { maxTimers: number, runTask: RunTimerTask }) {
+  constructor (options: { maxTimers: number, runTask: RunTimerTask, cpython?: TimerCpython }) {
     this.#maxTimers = options.maxTimers
     this.#runTask = options.runTask
+    this.#cpython = options.cpython
   }
 
   /** Live (scheduled or fired) timers now. */
@@ -162,11 +183,25 @@ export class TimerRegistry {
   create (spec: TimerSpec): TimerView {
     if (this.#closed) throw new ShuttingDown()
     if (this.#live >= this.#maxTimers) throw new TimerLimit(this.#maxTimers)
-    const timer = new LabTimer(spec)
+    const requested = spec.cpython === true && this.#cpython !== undefined
+    const timer = new LabTimer(spec, requested ? CPYTHON_WAITING : (this.#cpython?.notRequested ?? NO_CPYTHON))
     this.#timers.set(timer.id, timer)
     this.#live++
     this.#arm(timer, spec.delayMs)
     return timer.view()
+  }
+
+  /** After the Node timer's last fire (timers-cpython.ts says why not beside it): the answer is read from GET. */
+  #runCpython (timer: LabTimer): void {
+    timer.cpython = CPYTHON_RUNNING
+    this.#cpython!.run(timer.spec, this.#stopping.signal).then((answer) => { timer.cpython = answer }, (error: unknown) => {
+      timer.cpython = {
+        ran: false,
+        reason: this.#stopping.signal.aborted
+          ? 'stopped: the service shut down before the Python timer had made all its fires'
+          : `failed: ${error instanceof Error ? error.message : String(error)}`
+      }
+    })
   }
 
   /** Newest first. */
@@ -190,6 +225,7 @@ export class TimerRegistry {
   /** Cancels every live timer and refuses new ones (app shutdown). Answers how many were cancelled. */
   close (): number {
     this.#closed = true
+    this.#stopping.abort()
     let cancelled = 0
     for (const timer of this.#timers.values()) {
       if (!LIVE.has(timer.state)) continue
@@ -208,6 +244,7 @@ export class TimerRegistry {
   shutdown (waitMs: number): Promise<TimerShutdown> {
     if (this.#shutdown) return this.#shutdown.done
     this.#closed = true
+    this.#stopping.abort()
     const summary: TimerShutdown = { daemonCancelled: 0, firedDuringWait: 0, doneDuringWait: 0, cancelledPastWait: 0 }
     const deadline = epochNow() + waitMs
     let end!: () => void
@@ -302,6 +339,10 @@ export class TimerRegistry {
   }
 
   #finish (timer: LabTimer, state: 'done' | 'cancelled'): void {
+    if (timer.cpython === CPYTHON_WAITING) {
+      if (state === 'done' && !this.#closed) this.#runCpython(timer)
+      else timer.cpython = CPYTHON_CANCELLED
+    }
     clearTimeout(timer.handle)
     timer.handle = undefined
     timer.state = state
