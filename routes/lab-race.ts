@@ -38,7 +38,8 @@ const Tally = {
   actual: Type.Integer({ description: 'what it reads after every thread has exited' }),
   lostUpdates: Type.Integer({ description: 'expected − actual' }),
   ms: Type.Number({ description: 'first thread start → last thread end, measured in the threads' }),
-  startupMs: Type.Number({ description: 'spawn → every thread waiting at the start gate' })
+  startupMs: Type.Number({ description: 'spawn → every thread waiting at the start gate' }),
+  gilSwitches: Type.Optional(Type.Integer({ description: 'with gil: how often the GIL changed hands (acquisitions after each thread\'s first); under the GIL a lost update needs a switch between a read and its write' }))
 }
 const Meaning = Type.String({ description: 'what this result stands for in Python, with or without the GIL (docs/labs/race.md)' })
 

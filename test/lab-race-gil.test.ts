@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import { liveWorkers } from '../src/threads/live-workers.js'
 import { buildTestApp } from './support/app.js'
 
-interface Tally { expected: number, actual: number, lostUpdates: number, ms: number, startupMs: number, meaning: string }
+interface Tally { expected: number, actual: number, lostUpdates: number, ms: number, startupMs: number, meaning: string, gilSwitches?: number }
 interface RaceReport {
   gil: boolean
   switchIntervalMs?: number
@@ -50,6 +50,10 @@ test('Race with the GIL option and plain x += 1: 0 lost; with the call variant: 
     assert.equal(call.lostUpdates, call.expected - call.actual)
     assert.ok(call.actual <= call.expected, 'a race loses updates, it never invents them')
     assert.match(call.meaning, /even with the GIL/)
+    assert.ok(plain.gilSwitches !== undefined && call.gilSwitches !== undefined, 'gilSwitches with the GIL')
+    // Under the GIL an update is lost only where the GIL changed hands between a read and its write.
+    if (call.lostUpdates > 0) assert.ok(call.gilSwitches > 0, JSON.stringify(call))
+    t.diagnostic(`attempt ${attempt}: x += 1 lost 0 over ${plain.gilSwitches} switches; x = x + one() lost ${call.lostUpdates} over ${call.gilSwitches}`)
     callLosses.push(call.lostUpdates)
   }
   assert.ok(callLosses.some((lost) => lost > 0), `x = x + one() under the GIL, lost per attempt: ${callLosses.join(', ')}`)
@@ -81,6 +85,7 @@ test('without the GIL (the free-threaded 3.13t / C case) the call variant loses 
     assert.equal(report.gil, false)
     assert.equal(report.switchIntervalMs, undefined, 'no switch interval without a GIL')
     const call = byStrategy(report, 'unsafe-call')
+    assert.equal(call.gilSwitches, undefined)
     assert.match(call.meaning, /free-threaded 3\.13t/)
     losses.push(call.lostUpdates)
   }

@@ -54,7 +54,7 @@ function racePicture (result) {
   const lostBars = (rows, label) => bars(rows.map((row) => ({
     label: row.strategy,
     share: row.expected ? row.lostUpdates / row.expected : 0,
-    text: `lost ${row.lostUpdates} of ${row.expected} (${pct(row.expected ? row.lostUpdates / row.expected : 0)}), ${num(row.ms, 'ms')}`
+    text: `lost ${row.lostUpdates} of ${row.expected} (${pct(row.expected ? row.lostUpdates / row.expected : 0)}), ${num(row.ms, 'ms')}${row.gilSwitches === undefined ? '' : `, ${row.gilSwitches} GIL switches`}`
   })), label)
   const how = result.gil
     ? `with the emulated GIL (switch interval ${num(result.switchIntervalMs, 'ms')}; it switches only at a loop's back-edge or a call's entry, as CPython 3.10+)`

@@ -37,6 +37,8 @@ interface Tally {
   ms: number
   /** spawn → every thread ready at the gate */
   startupMs: number
+  /** with the GIL: how often it changed hands (acquisitions after each thread's first) */
+  gilSwitches?: number
 }
 
 export type StrategyResult = Tally & { strategy: RaceStrategy, opsPerSec: number, python: string, meaning: string }
@@ -70,7 +72,10 @@ async function runGroup (what: string, data: ThreadData, expected: number, deadl
   const results = group.results()
   const actual = Atomics.load(new Int32Array(memory), RaceCell.COUNTER)
   const ms = Math.max(...results.map((result) => result.endedAt)) - Math.min(...results.map((result) => result.startedAt))
-  return { expected, actual, lostUpdates: expected - actual, ms: round(ms), startupMs: round(startupMs) }
+  const tally: Tally = { expected, actual, lostUpdates: expected - actual, ms: round(ms), startupMs: round(startupMs) }
+  // Every acquisition moves the GIL's turn count; each thread's first one is its start, not a switch.
+  if (gil) tally.gilSwitches = Gil.turns(gil.buffer) - results.length
+  return tally
 }
 
 function round (ms: number): number {
