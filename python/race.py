@@ -93,6 +93,8 @@ def run_threads(target, workers, args, max_s):
         thread.join(timeout=max(0.0, deadline - time.perf_counter()))
     if any(thread.is_alive() for thread in threads):
         raise TimeoutError(f"a thread did not finish within {max_s * 1000:.0f} ms (LAB_MAX_MS)")
+    if len(spans) < workers:  # a thread raised (its traceback is on stderr): its count would be missing
+        raise RuntimeError(f"{workers - len(spans)} of {workers} threads failed")
     ms = (max(end for _, end in spans) - min(start for start, _ in spans)) * 1000
     return round(ms, 3), round((ready[0] - spawned) * 1000, 3)
 
