@@ -25,7 +25,7 @@ export function gilBodySchema (config: Config) {
       ms: Type.Integer({ minimum: 50, maximum: maxMs, default: Math.min(200, maxMs), description: 'how long each thread spins (50 … LAB_MAX_MS)' })
     }, { additionalProperties: false, default: {}, description: 'mean hold: how long a thread keeps the lock before it must hand it over' }),
     convoy: Type.Object({
-      ioMs: Type.Number({ minimum: 0, maximum: 100, default: 1, description: 'each round\'s I/O: a blocking wait with the lock dropped (0 … 100 ms)' }),
+      ioMs: Type.Number({ minimum: 0, maximum: 100, default: 2, description: 'each round\'s I/O: a blocking wait with the lock dropped (0 … 100 ms; the CPU thread must have woken and taken the lock before it ends, or the round does not wait for it)' }),
       rounds: Type.Integer({ minimum: 1, maximum: 1000, default: 30, description: 'I/O rounds, alone and then beside a CPU-bound thread (1 … 1000)' })
     }, { additionalProperties: false, default: {}, description: 'the convoy effect: an I/O thread\'s round trip alone vs beside one CPU-bound thread' }),
     speedup: Type.Object({
