@@ -20,7 +20,7 @@ async function main (): Promise<void> {
     if (err) app.log.error({ err }, 'shutting down after an error')
     else app.log.info({ signal: signal ?? 'SIGINT' }, 'shutting down')
     await app.close()
-    app.log.info('closed: jobs ended, pool destroyed, children killed, temp files removed (but those of abandoned daemon jobs: see above)')
+    app.log.info('closed: jobs cancelled, pool destroyed, children killed, temp files removed (but those of abandoned daemon jobs: see their warnings above)')
   })
   let interruptedAt: number | undefined
   /**
