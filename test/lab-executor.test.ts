@@ -157,3 +157,14 @@ test('bad fields are 400s that name the field and the limit', async (t) => {
     assert.match(response.json().message, message, JSON.stringify(body))
   }
 })
+
+test('a run past LAB_MAX_MS is stopped with 504 LAB_TIMED_OUT and leaves no thread behind', async (t) => {
+  // 100 ms of work fits in LAB_MAX_MS = 100 (no 400); with the threads' start-up on top it cannot finish in time.
+  const app = await buildTestApp(t, { LAB_MAX_MS: 100 })
+  const response = await app.inject({ method: 'POST', url: '/labs/executor', payload: { workers: 1, durationsMs: [100], styles: ['map'] } })
+  assert.equal(response.statusCode, 504, response.body)
+  assert.equal(response.json().code, 'LAB_TIMED_OUT')
+  assert.match(response.json().message, /executor lab did not finish within LAB_MAX_MS \(100 ms\)/)
+  assert.equal(liveWorkers.count('labs'), 0)
+  assert.equal((await app.inject({ url: '/healthz' })).statusCode, 200)
+})
