@@ -16,16 +16,14 @@ The lessons, as CPython with the GIL runs them (3.2+'s "new GIL"):
 How each figure is measured here (the Node emulation reads its lock's turn count; Python cannot see the GIL):
 
 - hold: every thread spins; at each iteration it checks a shared `owner` and, when another thread ran last,
-  takes ownership, counts a switch and notes its time. Only the GIL holder runs Python code, so the count is the
-  number of hand-overs, and a hold lasts from one switch to the next (medianHoldMs: their median). Each thread
-  notes (time, switches) when it first runs and when its time is up; over the span all of them spun (latest first
-  run -> earliest end) the mean hold is span / switches. The check and the store are between two switch points
-  (3.10+: loop back-edges and calls), so no switch falls between them.
+  takes ownership and notes the time of the switch. Only the GIL holder runs Python code, so a hold lasts from one
+  switch to the next: meanHoldMs and medianHoldMs are over those. The check and the store are between two switch
+  points (3.10+: loop back-edges and calls), so no switch falls between them.
 - convoy: the I/O thread times `t0 = perf_counter(); time.sleep(ioMs); t1 = perf_counter()`: it holds the GIL at
   t0 and again at t1, so t1 - t0 is the I/O plus the wait to take the GIL back. Alone, then beside a thread
   spinning in a pure-Python loop.
 - speedup: a `for` loop of `x += 1`, its length calibrated to last speedup.ms on one thread, then run by N
-  threads at once; speedup = N x one thread's time / the N threads' span.
+  threads at once; speedup = N x one thread's time / the N threads' span, the faster of two runs each.
 - release: a counter thread adds 1 in a loop; the main thread sleeps (alone), calls hashlib.sha256 on `bytes`
   bytes until release.ms passed (released), runs sum(range(n)) sized to last about as long (held: one C call that
   keeps the GIL), and spins in a Python loop (pure), two rounds of the four. counterShare = the counter's pace in
@@ -47,6 +45,7 @@ JOIN_S = 600.0
 
 perf = time.perf_counter
 RELEASE_REPEATS = 2  # as the Node lab (src/labs/gil.ts)
+SPEEDUP_REPEATS = 2
 
 
 def ms(seconds):
@@ -67,45 +66,39 @@ def run_threads(targets):
 # --- hold -------------------------------------------------------------------------------------------------------
 
 owner = None
-switches = 0
 switched_at = []  # perf_counter() at each switch: a hold lasts from one switch to the next
 
 
 def hold(n, hold_ms):
-    global owner, switches
+    global owner
     owner = None
-    switches = 0
     switched_at.clear()
-    marks = [None] * n
+    spans = []
 
     def spin(me):
-        global owner, switches
-        first = None
+        global owner
+        started = None
         until = 0.0
         while True:
             now = perf()
             if owner is not me:  # another thread ran since this one last did: the GIL changed hands
                 owner = me
-                switches += 1
                 switched_at.append(now)
-            if first is None:
-                first = (now, switches)
+            if started is None:
+                started = now
                 until = now + hold_ms / 1000
             elif now >= until:
-                marks[me] = (first, (now, switches))
+                spans.append((started, now))
                 return
 
     run_threads([lambda me=me: spin(me) for me in range(n)])
-    done = [mark for mark in marks if mark is not None]
-    start = max(done, key=lambda mark: mark[0][0])[0]
-    end = min(done, key=lambda mark: mark[1][0])[1]
-    span = max(end[0] - start[0], 0.0)
-    count = max(end[1] - start[1], 0)
-    holds = sorted(b - a for a, b in zip(switched_at, switched_at[1:]))
+    # A hold lasts from one switch to the next; the first switch is the first thread starting.
+    holds = sorted((b - a) * 1000 for a, b in zip(switched_at, switched_at[1:]))
+    span = max(end for _, end in spans) - min(start for start, _ in spans) if spans else 0.0
     return {
-        "threads": n, "ms": ms(span), "switches": count,
-        "meanHoldMs": ms(span / count) if count else None,
-        "medianHoldMs": ms(holds[(len(holds) - 1) // 2]) if holds else None,
+        "threads": n, "ms": ms(span), "switches": len(holds),
+        "meanHoldMs": round(sum(holds) / len(holds), 3) if holds else None,
+        "medianHoldMs": round(holds[(len(holds) - 1) // 2], 3) if holds else None,
     }
 
 
@@ -184,8 +177,12 @@ def speedup(n, work_ms):
         run_threads([lambda: timed(spans) for _ in range(threads)])
         return max(end for _, end in spans) - min(start for start, _ in spans)
 
-    one = span_of(1)
-    every = span_of(n)
+    # Each run twice, in turn; the faster counts (another process's load only ever adds time).
+    ones, everys = [], []
+    for _ in range(SPEEDUP_REPEATS):
+        ones.append(span_of(1))
+        everys.append(span_of(n))
+    one, every = min(ones), min(everys)
     return {"threads": n, "oneThreadMs": ms(one), "allThreadsMs": ms(every), "speedup": round(n * one / every, 3)}
 
 
@@ -279,7 +276,7 @@ def main():
         "speedup": speedup(params["speedup"]["threads"], params["speedup"]["ms"]),
         "release": release(params["release"]["bytes"], params["release"]["ms"], RELEASE_REPEATS),
         "method": {
-            "hold": "each spinning thread counts a switch when a shared owner variable names another thread; mean hold = the span all spun / switches in it",
+            "hold": "each spinning thread notes a switch when a shared owner variable names another thread; a hold lasts from one switch to the next",
             "convoy": "t0 = perf_counter(); time.sleep(ioMs); t1 = perf_counter() in the I/O thread: t1 - t0 = the I/O + taking the GIL back",
             "speedup": "a for loop of x += 1 calibrated to speedup.ms on one thread, then run by N threads at once",
             "release": "a counter thread's additions during time.sleep, hashlib.sha256 calls, one sum(range(n)) call and a Python loop, each about release.ms",

@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto'
 import { parentPort, workerData } from 'node:worker_threads'
 import { spinFor, spinRounds } from '../src/labs/gil-cpu-loop.js'
-import { GilLabCell, type GilLabRole, type GilLabRoleResult, type GilLabStep, type GilLabThreadData, type GilLabThreadResult, type PhaseEdge, type TurnMark } from '../src/labs/gil-messages.js'
+import { GilLabCell, type GilLabRole, type GilLabRoleResult, type GilLabStep, type GilLabThreadData, type GilLabThreadResult, type PhaseEdge } from '../src/labs/gil-messages.js'
 import { StepBarrier } from '../src/labs/gil-step-barrier.js'
 import type { LabThreadMessage } from '../src/labs/lab-thread-message.js'
 import { StartGate } from '../src/sync/start-gate.js'
@@ -34,7 +34,7 @@ const stopOthers = () => {
   Atomics.notify(control, GilLabCell.STOP)
 }
 const sleep = (ms: number) => Atomics.wait(control, GilLabCell.PAUSE, 0, ms)
-const mark = (): TurnMark => ({ at: performance.timeOrigin + performance.now(), turns: step.gil?.buffer ? Gil.turns(step.gil.buffer) : 0 })
+const epochNow = () => performance.timeOrigin + performance.now()
 const send = (message: LabThreadMessage<GilLabThreadResult>) => parentPort!.postMessage(message)
 
 /** The convoy's I/O thread, as a Python thread would run `t0 = perf_counter(); sock.recv(); t1 = perf_counter()`. */
@@ -117,17 +117,17 @@ function play (role: GilLabRole): GilLabRoleResult {
       const buffer = step.gil?.buffer
       const log = buffer ? { turns: () => Gil.turns(buffer), holds: [] } : undefined
       gil.acquire()
-      const first = mark()
+      const startedAt = epochNow()
       const spins = spinFor(gil, role.ms ?? Infinity, stopped, log)
-      const last = mark()
+      const endedAt = epochNow()
       gil.release()
       if (role.calibrates) Atomics.store(calibration, 0, spins)
-      return { role: 'spin', spins, first, last, holds: log?.holds ?? [] }
+      return { role: 'spin', spins, startedAt, endedAt, holds: log?.holds ?? [] }
     }
     case 'work': {
-      const startedAt = performance.timeOrigin + performance.now()
+      const startedAt = epochNow()
       spinRounds(gil, Atomics.load(calibration, 0))
-      return { role: 'work', startedAt, endedAt: performance.timeOrigin + performance.now() }
+      return { role: 'work', startedAt, endedAt: epochNow() }
     }
     case 'io': {
       const latencies = ioRounds(role.rounds, role.ioMs)

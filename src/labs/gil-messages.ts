@@ -52,12 +52,6 @@ export interface GilLabThreadData {
   calibration: SharedArrayBuffer
 }
 
-/** A moment in a spinning thread: when (ms since the epoch) and the lock's turn count then (0 without a lock). */
-export interface TurnMark {
-  at: number
-  turns: number
-}
-
 /** One release phase, summed over its repeats. */
 export interface PhaseEdge {
   phase: ReleasePhase
@@ -69,8 +63,8 @@ export interface PhaseEdge {
 }
 
 export type GilLabRoleResult =
-  /** first: as it first held the lock; last: as its time was up, still holding it; holds: each hold that ended in a hand-over (ms) */
-  | { role: 'spin', spins: number, first: TurnMark, last: TurnMark, holds: number[] }
+  /** startedAt, endedAt: ms since the epoch, first holding the lock → time up; holds: each hold that ended in a hand-over (ms) */
+  | { role: 'spin', spins: number, startedAt: number, endedAt: number, holds: number[] }
   | { role: 'work', startedAt: number, endedAt: number }
   | { role: 'io', latencies: number[] }
   | { role: 'count', iterations: number }
