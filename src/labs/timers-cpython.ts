@@ -25,6 +25,7 @@ export type CpythonTimerResult = Static<typeof CpythonTimerResultSchema>
 export const CPYTHON_WAITING: CpythonAnswer<CpythonTimerResult> = { ran: false, reason: 'waiting: the Python timer runs once the Node timer has made its last fire' }
 export const CPYTHON_RUNNING: CpythonAnswer<CpythonTimerResult> = { ran: false, reason: 'running: the Python timer has not made all its fires yet' }
 export const CPYTHON_CANCELLED: CpythonAnswer<CpythonTimerResult> = { ran: false, reason: 'not run: the timer was cancelled before its last fire' }
+export const CPYTHON_SHUT_DOWN: CpythonAnswer<CpythonTimerResult> = { ran: false, reason: 'not run: the service was shutting down' }
 
 export interface TimerOriginalRun {
   requested: boolean

@@ -26,7 +26,7 @@ import type { JobSpec } from '../jobs/spec-service.js'
 import { StringEnum } from '../schema-helpers.js'
 import type { WorkloadName } from '../workloads/tasks.js'
 import { TimerAlreadyFinished, TimerLimit, TimerNotFound } from '../errors.js'
-import { CPYTHON_CANCELLED, CPYTHON_RUNNING, CPYTHON_WAITING, CpythonTimerResultSchema, type CpythonTimerResult } from './timers-cpython.js'
+import { CPYTHON_CANCELLED, CPYTHON_RUNNING, CPYTHON_SHUT_DOWN, CPYTHON_WAITING, CpythonTimerResultSchema, type CpythonTimerResult } from './timers-cpython.js'
 
 export const TIMER_STATES = ['scheduled', 'fired', 'done', 'cancelled'] as const
 export type TimerState = typeof TIMER_STATES[number]
@@ -340,7 +340,8 @@ export class TimerRegistry {
 
   #finish (timer: LabTimer, state: 'done' | 'cancelled'): void {
     if (timer.cpython === CPYTHON_WAITING) {
-      if (state === 'done' && !this.#closed) this.#runCpython(timer)
+      if (this.#closed) timer.cpython = CPYTHON_SHUT_DOWN
+      else if (state === 'done') this.#runCpython(timer)
       else timer.cpython = CPYTHON_CANCELLED
     }
     clearTimeout(timer.handle)
