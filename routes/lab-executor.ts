@@ -20,7 +20,12 @@ function executorOptions (body: ExecutorBody, config: Config): ExecutorOptions {
     throw new InvalidField(`body/durationsMs: the pool of ${body.workers} needs ${perStyle} ms per style × ${body.styles.length} styles = ${perStyle * body.styles.length} ms, ` +
       `must be <= ${config.LAB_MAX_MS} (LAB_MAX_MS): fewer or shorter tasks, more workers or fewer styles`)
   }
-  return { workers: body.workers, styles: body.styles, durationsMs, failEvery: body.failEvery }
+  return { workers: body.workers, styles: body.styles, durationsMs, failEvery: body.failEvery, unhandledRejections: body.unhandledRejections }
+}
+
+/** What the Python original needs: the same tasks and pool (a Future has no unhandled-rejection event to listen to). */
+function cpythonParams ({ unhandledRejections: _, ...params }: ExecutorOptions) {
+  return params
 }
 
 /**
@@ -44,7 +49,7 @@ const executorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return guard(async (signal) => {
       const report = await runExecutorLab(options, { maxMs: config.LAB_MAX_MS, signal })
       const cpython = await runOriginal<CpythonExecutorReport>({
-        requested: request.body.cpython, script: 'executor.py', params: options, executable: config.PYTHON, timeoutMs: config.LAB_MAX_MS, signal, what: 'executor lab'
+        requested: request.body.cpython, script: 'executor.py', params: cpythonParams(options), executable: config.PYTHON, timeoutMs: config.LAB_MAX_MS, signal, what: 'executor lab'
       })
       return { ...report, cpython }
     })

@@ -32,6 +32,7 @@ interface ExecutorAnswer {
   durationsMs: number[]
   failing: number[]
   styles: StyleReport[]
+  callerDied: { style: string, error: string } | null
   cpython: { ran: boolean, reason?: string, result?: Omit<ExecutorAnswer, 'cpython'> }
 }
 
@@ -89,6 +90,7 @@ test('failures: map stops at the first in submission order, as-completed sees ev
   const answer = await executor(app, { workers: 4, durationsMs: DURATIONS, failEvery: 4 })
   assert.deepEqual(answer.failing, [3, 7])
   assert.deepEqual(answer.styles.map((style) => style.style), ['map', 'as-completed', 'fire-and-forget'])
+  assert.equal(answer.callerDied, null, 'with its listener the caller thread lives on')
 
   const map = byStyle(answer, 'map')
   assert.deepEqual(map.order, [0, 1, 2, 3], 'results 0, 1, 2, then the exception of task 3 ends the loop')
@@ -166,5 +168,26 @@ test('a run past LAB_MAX_MS is stopped with 504 LAB_TIMED_OUT and leaves no thre
   assert.equal(response.json().code, 'LAB_TIMED_OUT')
   assert.match(response.json().message, /executor lab did not finish within LAB_MAX_MS \(100 ms\)/)
   assert.equal(liveWorkers.count('labs'), 0)
+  assert.equal((await app.inject({ url: '/healthz' })).statusCode, 200)
+})
+
+test('unhandledRejections default: the first forgotten rejection ends the caller thread, as Node does — the map loop\'s too', async (t) => {
+  const app = await buildTestApp(t)
+  let reachedMainThread = 0
+  const onUnhandled = () => { reachedMainThread++ }
+  process.on('unhandledRejection', onUnhandled)
+  t.after(() => { process.off('unhandledRejection', onUnhandled) })
+
+  // as-completed handles every promise: it finishes; fire-and-forget's first failure ends the thread.
+  const forgotten = await executor(app, { workers: 4, durationsMs: DURATIONS, failEvery: 4, styles: ['as-completed', 'fire-and-forget'], unhandledRejections: 'default' })
+  assert.deepEqual(forgotten.styles.map((style) => style.style), ['as-completed'])
+  assert.deepEqual(forgotten.callerDied, { style: 'fire-and-forget', error: 'task 3 failed' })
+
+  // map: task 3 rejects (160 ms) while the loop still awaits task 0 (600 ms) — unhandled at that moment, so fatal.
+  const map = await executor(app, { workers: 4, durationsMs: DURATIONS, failEvery: 4, styles: ['map'], unhandledRejections: 'default' })
+  assert.deepEqual(map.styles, [])
+  assert.deepEqual(map.callerDied, { style: 'map', error: 'task 3 failed' })
+
+  assert.equal(reachedMainThread, 0, 'the caller thread died alone')
   assert.equal((await app.inject({ url: '/healthz' })).statusCode, 200)
 })

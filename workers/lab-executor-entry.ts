@@ -7,7 +7,7 @@
  *   main: spawn ──▶ 'ready' (subscribed to the run's BroadcastChannel), sleeps on the gate ──▶ main opens it
  *   per style: submit every task ─ collect them (executor-styles.ts) ─ wait for the pool to drain ─ two turns
  *              of the event loop, so Node has reported every unhandled rejection ──▶ next style
- *   ──▶ 'result' (per style: order, times, exceptions seen, rejections reported) ──▶ exits
+ *   ──▶ after each: 'result' (every style so far: order, times, exceptions seen, rejections reported) ──▶ exits
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { setImmediate as turn } from 'node:timers/promises'
@@ -24,10 +24,13 @@ const send = (message: LabThreadMessage<CallerStyleResult[]>) => parentPort!.pos
 
 // With a listener, Node reports an unhandled rejection to it instead of ending the thread with it
 // (--unhandled-rejections=throw, the default since Node 15). Every promise of this thread is a task's.
+// Without one (listen: false), the first unhandled rejection ends this thread: main reports it as callerDied.
 let reported = 0
 let handledLater = 0
-process.on('unhandledRejection', () => { reported++ })
-process.on('rejectionHandled', () => { handledLater++ })
+if (data.listen) {
+  process.on('unhandledRejection', () => { reported++ })
+  process.on('rejectionHandled', () => { handledLater++ })
+}
 
 async function runStyle (style: number): Promise<CallerStyleResult> {
   const name = data.styles[style]!
@@ -58,7 +61,10 @@ async function runStyle (style: number): Promise<CallerStyleResult> {
 
 send({ type: 'ready' })
 new StartGate(data.gate).pass()
+// After each style, everything so far: if the thread dies in a later style, main still has these.
 const results: CallerStyleResult[] = []
-for (let style = 0; style < data.styles.length; style++) results.push(await runStyle(style))
+for (let style = 0; style < data.styles.length; style++) {
+  results.push(await runStyle(style))
+  send({ type: 'result', result: [...results] })
+}
 pool.close()
-send({ type: 'result', result: results })

@@ -21,6 +21,8 @@ export interface ExecutorTasks {
 
 export interface ExecutorThreadData extends ExecutorTasks {
   styles: ExecutorStyle[]
+  /** the caller thread listens for 'unhandledRejection' (and counts); false: Node's default, the first one ends it */
+  listen: boolean
   /** ExecutorQueue's cells (executor-queue.ts) */
   queue: SharedArrayBuffer
   /** the BroadcastChannel completions travel on, one per run */

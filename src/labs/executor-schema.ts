@@ -33,6 +33,10 @@ export function executorBodySchema (config: Config) {
       default: [...EXECUTOR_STYLES],
       description: 'how the caller collects, one after another on the same tasks: map (results in submission order), as-completed (each as it ends), fire-and-forget (submit and never ask)'
     }),
+    unhandledRejections: StringEnum(['listen', 'default'] as const, {
+      default: 'listen',
+      description: 'listen: the caller thread has an \'unhandledRejection\' listener, which counts them (reportedByRuntime); default: none, as Node runs by default (--unhandled-rejections=throw): the first unhandled rejection ends the caller thread (callerDied)'
+    }),
     cpython: cpythonRequestSchema()
   }, { additionalProperties: false })
 }
@@ -82,6 +86,10 @@ export const ExecutorReportSchema = Type.Object({
     reportedByRuntime: Type.Integer({ description: '\'unhandledRejection\' events in the caller thread: a rejected promise nobody had handled by the end of that turn (without a listener, the first would end the thread)' }),
     handledLater: Type.Integer({ description: '\'rejectionHandled\' events: one of those handled after all, later (an in-order loop reaching it)' })
   })),
+  callerDied: Type.Union([Type.Object({
+    style: StringEnum(EXECUTOR_STYLES, { description: 'the style it was collecting' }),
+    error: Type.String({ description: 'what ended it: the unhandled rejection, e.g. task 3 failed' })
+  }), Type.Null()], { description: 'unhandledRejections default: the caller thread was ended by the first unhandled rejection (styles holds those it finished before); null otherwise' }),
   startupMs: Type.Number({ description: 'spawn → every thread (pool and caller) waiting at its start gate' }),
   ms: Type.Number({ description: 'gates open → every thread has exited: every style' }),
   cpython: cpythonAnswerSchema(CpythonExecutorSchema)

@@ -19,6 +19,8 @@ export interface ExecutorOptions {
   styles: ExecutorStyle[]
   durationsMs: number[]
   failEvery: number
+  /** listen: the caller thread counts unhandled rejections; default: Node's default, the first one ends it */
+  unhandledRejections: 'listen' | 'default'
 }
 
 export interface ExecutorLimits {
@@ -44,7 +46,10 @@ export interface ExecutorReport {
   durationsMs: number[]
   /** the indices of the tasks that throw */
   failing: number[]
+  /** the styles the caller finished (all of them, unless it died) */
   styles: ExecutorStyleReport[]
+  /** unhandledRejections default: the caller thread ended by an unhandled rejection — in which style, of what */
+  callerDied: { style: ExecutorStyle, error: string } | null
   /** spawn → every thread waiting at its start gate */
   startupMs: number
   /** gates open → every thread has exited */
@@ -84,7 +89,8 @@ export async function runExecutorLab (options: ExecutorOptions, limits: Executor
   const { workers, styles, durationsMs } = options
   const tasks: ExecutorTasks = { durationsMs, fails: failingTasks(durationsMs.length, options.failEvery) }
   const queue = ExecutorQueue.allocate(styles.length)
-  const data: ExecutorThreadData = { ...tasks, styles, queue, channel: `conclab-executor-lab-${randomUUID()}` }
+  const listen = options.unhandledRejections === 'listen'
+  const data: ExecutorThreadData = { ...tasks, styles, listen, queue, channel: `conclab-executor-lab-${randomUUID()}` }
 
   const spawnedAt = performance.now()
   const pool = new LabThreadGroup<{ tasksRun: number }>('lab-executor-pool-entry', Array.from({ length: workers }, () => data))
@@ -105,22 +111,28 @@ export async function runExecutorLab (options: ExecutorOptions, limits: Executor
     // The caller subscribed to the channel before it said ready: no completion can be posted before it listens.
     pool.start()
     caller.start()
-    await Promise.all([pool.exited(), caller.exited()])
+    await caller.exited()
+    // A caller ended by an unhandled rejection submits nothing more: the pool threads would wait for its next style.
+    if (caller.error(0) !== undefined) await pool.terminate()
+    else await pool.exited()
     ms = performance.now() - startedAt
   })
 
-  const [seen] = caller.results() // throws if the caller thread died (its error named): a bug, not a lesson
-  pool.results()
+  const died = caller.error(0)
+  // With a listener the caller never dies: if it did, that is a bug, and results() names its error.
+  const seen = listen ? caller.results()[0]! : caller.result(0) ?? []
+  if (died === undefined) pool.results()
   const counts = new ExecutorQueue(queue)
   return {
     workers,
     tasks: durationsMs.length,
     durationsMs,
     failing: tasks.fails.flatMap((fails, index) => fails ? [index] : []),
-    styles: seen!.map((style, number) => {
+    styles: seen.map((style, number) => {
       const { started, raised } = counts.read(number)
       return { ...style, exceptionsRaised: raised, exceptionsLost: raised - style.exceptionsSeen, tasksRun: started, cancelled: durationsMs.length - started }
     }),
+    callerDied: died === undefined ? null : { style: styles[seen.length]!, error: died },
     startupMs: round(startupMs),
     ms: round(ms)
   }
