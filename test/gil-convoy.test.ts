@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import type { IoProbeReport } from '../src/measure/report-schema.js'
-import { buildTestApp, runJob } from './support/app.js'
+import { buildTestApp, getJob, runJob, submitJob, waitFor } from './support/app.js'
 
 /**
  * The convoy effect as an experiment: a job of CPU-bound hash tasks (each longer than a switch interval: ≥ 7 ms)
@@ -65,4 +65,17 @@ test('ioProbe: bad values are a 400 naming the field; no ioProbe in the report u
   assert.equal(plain.report!.ioProbe, undefined)
   const defaults = await runJob(app, { ...cpuBound, tasks: 8, mode: 'threads', ioProbe: {} })
   assert.deepEqual([defaults.report!.ioProbe!.intervalMs, defaults.report!.ioProbe!.ioMs], [10, 2])
+})
+
+test('a cancelled job keeps its probe\'s rounds: a thread terminated holding the lock does not leave the probe waiting', async (t) => {
+  const app = await buildTestApp(t)
+  for (const mode of ['threads', 'pool']) {
+    const job = await submitJob(app, { ...cpuBound, mode, tasks: 5000, concurrency: 2, gil: true })
+    await waitFor(async () => (await getJob(app, job.id)).progress.done >= 20, 20_000, `${mode}: 20 tasks done`)
+    const cancelled = (await app.inject({ method: 'DELETE', url: `/jobs/${job.id}` })).json()
+    assert.equal(cancelled.status, 'cancelled')
+    assert.ok(cancelled.report.ioProbe.samples > 0, `${mode}: ${JSON.stringify(cancelled.report.ioProbe)}`)
+    // No "ioProbe: … did not answer" warning: the probe finished its round and answered.
+    assert.deepEqual(cancelled.report.warnings.filter((warning: string) => warning.startsWith('ioProbe')), [])
+  }
 })

@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads'
-import type { GilShared } from '../sync/gil.js'
+import { Gil, type GilShared } from '../sync/gil.js'
 import { spawnThread, workerFile } from '../threads/worker-files.js'
 import { CONTROL_CELLS, ProbeState, STATE, type ProbeToRunner, type ProbeWorkerData } from './io-probe-protocol.js'
 import type { IoProbeSpec } from './io-probe-schema.js'
@@ -9,6 +9,8 @@ import type { IoProbeReport } from './report-schema.js'
 /** Longest the probe thread may take to load (tsx compiles it on first use) or to answer after STOPPED. */
 const READY_MS = 10_000
 const ANSWER_MS = 1000
+/** After this long without an answer the probe is taken to wait for a lock whose holder was terminated: it is freed. */
+const STUCK_MS = 100
 
 export interface StoppedProbe {
   report: IoProbeReport | null
@@ -28,12 +30,14 @@ export class IoProbe {
   readonly #worker: Worker
   readonly #control = new Int32Array(new SharedArrayBuffer(CONTROL_CELLS * Int32Array.BYTES_PER_ELEMENT))
   readonly #spec: IoProbeSpec
+  readonly #gil: GilShared | undefined
   readonly #ready: Promise<void>
   readonly #result: Promise<ProbeToRunner & { type: 'result' }>
   #stopped: Promise<StoppedProbe> | undefined
 
   private constructor (spec: IoProbeSpec, gil: GilShared | undefined) {
     this.#spec = spec
+    this.#gil = gil
     const data: ProbeWorkerData = { intervalMs: spec.intervalMs, ioMs: spec.ioMs, control: this.#control.buffer as SharedArrayBuffer }
     if (gil) data.gil = gil
     this.#worker = spawnThread(workerFile('io-probe-entry'), { workerData: data })
@@ -86,10 +90,14 @@ export class IoProbe {
     Atomics.notify(this.#control, STATE)
     let timer: NodeJS.Timeout | undefined
     const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ANSWER_MS) })
+    // A cancelled job's threads may have been terminated holding the lock, which the probe then waits for forever.
+    // Its run is over (only the probe still uses the lock): free it, so the probe finishes its round and answers.
+    const gil = this.#gil
+    const unstick = gil?.buffer ? setTimeout(() => Gil.abandon(gil.buffer!), STUCK_MS) : undefined
     try {
       const result = await Promise.race([this.#result, late]).catch(() => undefined)
       if (!result) {
-        return { report: null, warning: `ioProbe: the probe thread did not answer within ${ANSWER_MS} ms of the run's end (it could not take the GIL back: a task holding it was stopped mid-run); its rounds are lost` }
+        return { report: null, warning: `ioProbe: the probe thread did not answer within ${ANSWER_MS} ms of the run's end; its rounds are lost` }
       }
       const latency = LatencyStats.from(result.latency)
       return {
@@ -103,6 +111,7 @@ export class IoProbe {
       }
     } finally {
       clearTimeout(timer)
+      clearTimeout(unstick)
       await this.#worker.terminate()
     }
   }

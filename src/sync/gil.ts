@@ -62,6 +62,16 @@ export class Gil {
     return buffer
   }
 
+  /**
+   * Frees a lock whose holder is gone: a thread terminated mid-task (a cancelled job's) never releases it. Only for
+   * when the threads that used the lock have stopped (the I/O probe's end): a live holder would lose it.
+   */
+  static abandon (buffer: SharedArrayBuffer): void {
+    const cells = new Int32Array(buffer)
+    Atomics.store(cells, OWNER, 0)
+    Atomics.notify(cells, OWNER)
+  }
+
   /** Acquisitions so far (each one a hand-over when every thread's tick() lets go only on a drop request). */
   static turns (buffer: SharedArrayBuffer): number {
     return Atomics.load(new Int32Array(buffer), TURNS)
