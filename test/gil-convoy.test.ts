@@ -79,3 +79,15 @@ test('a cancelled job keeps its probe\'s rounds: a thread terminated holding the
     assert.deepEqual(cancelled.report.warnings.filter((warning: string) => warning.startsWith('ioProbe')), [])
   }
 })
+
+test('the text table of a job with an ioProbe shows its rounds and its wait for the lock', async (t) => {
+  const app = await buildTestApp(t)
+  const job = await runJob(app, { ...cpuBound, tasks: 10, mode: 'threads', gil: true })
+  const response = await app.inject({ method: 'GET', url: `/jobs/${job.id}`, headers: { accept: 'text/plain' } })
+  assert.equal(response.statusCode, 200)
+  assert.match(response.body, new RegExp(`^io probe ms +${job.report!.ioProbe!.samples} rounds of 2 ms I/O: round min [\\d.]+ +p50`, 'm'))
+  assert.match(response.body, /^io probe gil wait +min [\d.]+/m)
+  const plain = await runJob(app, { ...cpuBound, tasks: 2, ioProbe: undefined, mode: 'threads' })
+  const text = (await app.inject({ method: 'GET', url: `/jobs/${plain.id}`, headers: { accept: 'text/plain' } })).body
+  assert.doesNotMatch(text, /io probe/)
+})

@@ -66,6 +66,11 @@ export function jobAsTable (job: JobView): string {
       ? 'closed loop (a task is due when a slot frees)'
       : `${report.arrivals.process} at ${num(report.arrivals.rate)}/s, achieved ${report.arrivals.achievedRate === null ? '-' : num(report.arrivals.achievedRate)}/s, ${report.arrivals.lateStarts} started late`],
     ['wait ms', report.waitMs ? `p50 ${num(report.waitMs.p50, 3)}  p99 ${num(report.waitMs.p99, 3)}  max ${num(report.waitMs.max, 3)}` : '-'],
+    // The convoy experiment (spec.ioProbe): only when asked for.
+    ...(report.ioProbe
+      ? [['io probe ms', `${report.ioProbe.samples} rounds of ${num(report.ioProbe.ioMs)} ms I/O: round ${summary(report.ioProbe.latencyMs)}`],
+          ['io probe gil wait', summary(report.ioProbe.gilWaitMs)]]
+      : []),
     ['cpu', `user ${num(report.cpu.userMs)} ms  system ${num(report.cpu.systemMs)} ms  cores used ${num(report.cpu.coresUsed)}  utilization ${pct(report.cpu.utilization)}`],
     ['per core busy', report.cpu.perCore.map((core) => `${core.core}:${pct(core.busy)}`).join('  ')],
     ['event loop', `utilization ${pct(report.eventLoop.utilization)}  delay p99 ${num(report.eventLoop.delayP99Ms)} ms  max ${num(report.eventLoop.delayMaxMs)} ms`],
