@@ -8,6 +8,7 @@ import { ModeRegistry } from '../src/executors/registry.js'
 import { karpFlatt } from '../src/labs/compare.js'
 import { buildTestApp, listenTestApp, waitFor } from './support/app.js'
 import { parseCsv } from './support/csv.js'
+import { pythonForTests } from './support/python.js'
 
 /** POST /experiments/compare: one job per (mode, concurrency) after an inline baseline, as JSON, text and CSV. */
 
@@ -239,4 +240,53 @@ test('workers and the Karp–Flatt serial fraction', () => {
   assert.equal(karpFlatt(1, 2), 1) // no gain: all serial
   assert.ok(Math.abs(karpFlatt(3, 4)! - 1 / 9) < 1e-12) // (1/3 − 1/4) / (3/4)
   assert.equal(karpFlatt(5, 1), null)
+})
+
+const python = await pythonForTests()
+
+test('cpython: true runs python/compare.py after the Node runs: start-up per start method, the hash tasks through both executors', { skip: python.skip }, async (t) => {
+  const app = await buildTestApp(t, { PYTHON: python.executable })
+  const body = { workload: 'hash', tasks: 8, params: { bytes: 65536, rounds: 2, input: 'shipped' }, modes: ['threads', 'processes'], concurrency: [1, 2], cpython: true }
+  const comparison = await compareJson(app, body)
+  assert.deepEqual(comparison.rows.map((row) => row.status), ['succeeded', 'succeeded', 'succeeded', 'succeeded', 'succeeded'], 'the Node runs come first and stand')
+  const { cpython } = comparison
+  assert.equal(cpython.ran, true, cpython.reason)
+  assert.equal(cpython.script, 'python/compare.py')
+  const result = cpython.result!
+  assert.deepEqual(result.startup.threads.map((entry) => entry.workers), [1, 2])
+  const startMethods = [...new Set(result.startup.processes.map((entry) => entry.startMethod))]
+  assert.ok(startMethods.includes('spawn') && startMethods.includes('fork'), startMethods.join(', '))
+  // Two threads of one interpreter start in microseconds; any process pool takes milliseconds at least.
+  const slowestThreads = Math.max(...result.startup.threads.map((entry) => entry.medianMs))
+  const fastestPool = Math.min(...result.startup.processes.map((entry) => entry.ms))
+  assert.ok(slowestThreads < fastestPool, `threads ${slowestThreads} ms vs the fastest pool ${fastestPool} ms`)
+  // spawn starts a fresh interpreter (as Node's fork() does); fork copies the parent.
+  const fastest = (method: string) => Math.min(...result.startup.processes.filter((entry) => entry.startMethod === method).map((entry) => entry.ms))
+  assert.ok(fastest('spawn') > fastest('fork'), `spawn ${fastest('spawn')} ms vs fork ${fastest('fork')} ms`)
+  assert.deepEqual(result.hash.map((row) => `${row.executor} ${row.workers} ${row.input}`),
+    ['ThreadPoolExecutor 1 reference', 'ThreadPoolExecutor 2 reference', 'ProcessPoolExecutor 1 shipped', 'ProcessPoolExecutor 2 shipped'])
+  for (const row of result.hash) {
+    assert.ok(row.wallMs > 0 && row.tasksPerSec! > 0, JSON.stringify(row))
+    assert.equal(row.firstResults.length, 3)
+    assert.ok(row.firstResults.every((digest) => /^[0-9a-f]{64}$/.test(digest)))
+  }
+  // The same task gives the same digest in a thread and in a child (the data pickled or not).
+  assert.deepEqual(new Set(result.hash.map((row) => row.firstResults.join())).size, 1)
+  assert.deepEqual(result.absent, [])
+  const text = await compare(app, { ...body, modes: ['threads'], concurrency: [1] }, 'text/plain')
+  assert.match(text.body, /\ncpython {2}3\.\d+\.\d+ \((gil|free-threaded)[^\n]*default start method \w+/)
+  assert.match(text.body, /\n {2}ProcessPoolExecutor +1 +shipped +[\d.]+/)
+})
+
+test('cpython: the original runs only the hash workload; left out, the answer says it was not requested', { skip: python.skip }, async (t) => {
+  const app = await buildTestApp(t, { PYTHON: python.executable })
+  const db = await compareJson(app, { workload: 'db', tasks: 4, params: { latencyMs: 1 }, modes: ['async'], concurrency: [1], cpython: true })
+  assert.equal(db.cpython.ran, true, db.cpython.reason)
+  assert.deepEqual(db.cpython.result!.hash, [])
+  assert.deepEqual(db.cpython.result!.absent.filter((entry) => entry.what === 'hash tasks').map((entry) => entry.reason),
+    ['the Python original runs the hash workload only (this compare ran db)'])
+  const plain = await compareJson(app, { workload: 'db', tasks: 4, params: { latencyMs: 1 }, modes: ['async'], concurrency: [1] })
+  assert.deepEqual(plain.cpython, { ran: false, reason: 'not requested: set "cpython": true to run the Python original too' })
+  const text = await compare(app, { workload: 'db', tasks: 4, params: { latencyMs: 1 }, modes: ['async'], concurrency: [1] }, 'text/plain')
+  assert.doesNotMatch(text.body, /cpython/)
 })

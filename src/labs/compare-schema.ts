@@ -5,6 +5,8 @@ import { JOB_STATUSES } from '../jobs/job.js'
 import type { batchSchema } from '../jobs/job-spec-schema.js'
 import type { SpecService } from '../jobs/spec-service.js'
 import { MachineSchema } from '../measure/report-schema.js'
+import { cpythonAnswerSchema, cpythonRequestSchema } from '../cpython/cpython-schema.js'
+import { CpythonCompareResultSchema } from './compare-cpython.js'
 import { StringEnum } from '../schema-helpers.js'
 import type { WorkloadName } from '../workloads/index.js'
 
@@ -58,7 +60,8 @@ export function compareBodySchema (specs: SpecService, cores: number) {
       uniqueItems: true,
       default: defaultLevels(cores),
       description: `concurrency levels to run each mode at (default 1, 2 and the cores: ${defaultLevels(cores).join(', ')}); modes × levels <= MAX_COMPARE_RUNS`
-    })
+    }),
+    cpython: cpythonRequestSchema()
   }, { additionalProperties: false, allOf: (job as { allOf?: unknown }).allOf })
 }
 
@@ -75,6 +78,8 @@ export interface CompareBody {
   warmup?: { tasks?: number, ms?: number }
   modes: Mode[]
   concurrency: number[]
+  /** also run python/compare.py after the Node runs */
+  cpython: boolean
 }
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
@@ -165,6 +170,7 @@ export const ComparisonSchema = Type.Object({
     description: 'per mode of the rows, the Universal Scalability Law X(N) = λN / (1 + σ(N−1) + κN(N−1)) fitted by least squares to its runs that succeeded, or why not (fewer than 3 levels)'
   }),
   env: Nullable(MachineSchema),
-  elapsedMs: Type.Number({ description: 'the whole experiment, queueing included' })
+  elapsedMs: Type.Number({ description: 'the whole experiment, queueing included (the Node runs; cpython.ms is the original\'s)' }),
+  cpython: cpythonAnswerSchema(CpythonCompareResultSchema)
 })
 export type Comparison = Static<typeof ComparisonSchema>

@@ -1,3 +1,5 @@
+import type { CpythonAnswer } from '../cpython/cpython-schema.js'
+import type { CpythonCompareResult } from './compare-cpython.js'
 import type { CompareRow, Comparison, Scaling } from './compare-schema.js'
 
 /**
@@ -104,7 +106,31 @@ export function comparisonAsTable (comparison: Comparison): string {
   const legend = `* baseline. speedup = baseline wall ÷ wall; eff = speedup ÷ workers; eff/core = speedup ÷ ${comparison.cores} cores; ` +
     'serial = Karp–Flatt (1/speedup − 1/workers) ÷ (1 − 1/workers), - for one worker; cpu = report.cpu.utilization'
   return [head, '', table, ...scalingLines(comparison.scaling), ...(warnings.length > 0 ? ['', 'warnings', ...warnings] : []),
-    ...(skipped.length > 0 ? ['', 'skipped', ...skipped] : []), '', legend].join('\n') + '\n'
+    ...(skipped.length > 0 ? ['', 'skipped', ...skipped] : []), ...cpythonLines(comparison.cpython), '', legend].join('\n') + '\n'
+}
+
+const fixedMs = (value: number) => value.toFixed(value < 10 ? 2 : 1)
+
+/**
+ * The compare's CPython original under the text table: its start-up per level (threads, then each start method)
+ * and its hash runs as rows. Nothing when it was not asked for; one line saying why when it did not run.
+ */
+export function cpythonLines (answer: CpythonAnswer<CpythonCompareResult> | undefined): string[] {
+  if (!answer || (!answer.ran && answer.reason?.startsWith('not requested'))) return []
+  if (!answer.ran || !answer.result) return ['', `cpython  not run: ${answer.reason ?? 'no result'}`]
+  const { python, result } = answer
+  const head = `cpython  ${python ? `${python.version} (${python.build}${python.gilEnabled ? ', GIL on' : ', GIL off'})` : ''}, ${result.cores} cores, default start method ${result.defaultStartMethod}, ${fixedMs(answer.ms ?? 0)} ms in all`
+  const startup = [
+    ...result.startup.threads.map((entry) => ['threads', String(entry.workers), fixedMs(entry.minMs)]),
+    ...result.startup.processes.map((entry) => [`processes ${entry.startMethod}`, String(entry.workers), fixedMs(entry.ms)])
+  ]
+  const runs = result.hash.map((row) => [row.executor, String(row.workers), row.input, fixedMs(row.wallMs), row.tasksPerSec === null ? '-' : row.tasksPerSec.toFixed(1), fixedMs(row.startupMs)])
+  return [
+    '', head,
+    alignedTable([['start-up', 'workers', 'ms'], ...startup], ['left', 'right', 'right']).replace(/^/gm, '  '),
+    ...(runs.length > 0 ? ['', alignedTable([['executor', 'workers', 'input', 'wall ms', 'tasks/s', 'startup ms'], ...runs], ['left', 'right', 'left', 'right', 'right', 'right']).replace(/^/gm, '  ')] : []),
+    ...result.absent.map((entry) => `  not run: ${entry.what}: ${entry.reason}`)
+  ]
 }
 
 const CSV_COLUMNS = ['mode', 'concurrency', 'workers', 'baseline', 'status', 'wallMs', 'tasksPerSec', 'speedup', 'efficiency',

@@ -177,7 +177,7 @@ function impossibleValues (efficiency: number | null, serialFraction: number | n
 }
 
 /** Runs a plan and tabulates it (the route's whole work but validation and the HTTP). */
-export async function runComparison (plan: ComparePlan, context: CompareContext & { scheduler: JobScheduler }, signal: AbortSignal): Promise<Comparison> {
+export async function runComparison (plan: ComparePlan, context: CompareContext & { scheduler: JobScheduler }, signal: AbortSignal): Promise<Omit<Comparison, 'cpython'>> {
   const started = performance.now()
   const { finished, notRun } = await executePlan(plan, context.scheduler, signal)
   const baselineJob = finished.find(({ run }) => run.baseline)?.job
