@@ -51,3 +51,24 @@ export function bars (items, label) {
       return el('li', {}, el('span', {}, item.label), el('span', { class: 'bar', 'aria-hidden': 'true' }, fill), el('span', {}, item.text))
     }))
 }
+
+const SVG = 'http://www.w3.org/2000/svg'
+
+/** svg('line', { x1: … }, child…): an SVG element (the deadlock ring, the timer line). */
+export function svg (tag, attributes = {}, ...children) {
+  const element = document.createElementNS(SVG, tag)
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value))
+  element.append(...children)
+  return element
+}
+
+/**
+ * A table of figures: a caption, column headings, rows of cells (text, or an element). The first cell of each row is
+ * its heading (th scope=row), so a screen reader names the row of every figure; cells after it are numbers.
+ */
+export function table (caption, headings, rows, attributes = {}) {
+  return el('div', { class: 'table-wrap' }, el('table', attributes,
+    el('caption', {}, caption),
+    el('thead', {}, el('tr', {}, headings.map((heading, index) => el('th', { scope: 'col', class: index > 0 ? 'num' : undefined }, heading)))),
+    el('tbody', {}, rows.map(([first, ...cells]) => el('tr', {}, el('th', { scope: 'row' }, first), cells.map((cell) => el('td', { class: 'num' }, cell ?? '–')))))))
+}

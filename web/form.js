@@ -121,3 +121,58 @@ export function paramsByWorkload (specSchema) {
   }
   return byWorkload
 }
+
+/**
+ * A field for an array property of a lab's body: checkboxes for an array of enum values (executor's styles), a
+ * comma-separated text for an array of numbers (the GIL lab's hold.threads). read() is undefined while it says the
+ * default, so the service fills it; undefined for arrays of anything else (they keep their defaults).
+ */
+export function listField (key, schema, { label = key, value, idPrefix = 'f', namePrefix = '' } = {}) {
+  const name = `${namePrefix}${key}`
+  const id = `${idPrefix}-${name.replace(/\W/g, '-')}-${++uid}`
+  const items = schema.items ?? {}
+  const initial = value ?? schema.default
+  const sameAsDefault = (list) => Array.isArray(schema.default) && list.length === schema.default.length && list.every((item, index) => item === schema.default[index])
+  if (items.enum) {
+    const boxes = items.enum.map((option) => {
+      const boxId = `${id}-${String(option).replace(/\W/g, '-')}`
+      const box = el('input', { id: boxId, name, type: 'checkbox', value: option, checked: initial?.includes(option) ?? false })
+      return { box, element: el('span', { class: 'field check' }, box, el('label', { for: boxId }, option)) }
+    })
+    const element = el('fieldset', { class: 'list', title: schema.description }, el('legend', {}, label),
+      boxes.map((one) => one.element), el('small', { class: 'hint' }, brief(schema.description)))
+    return {
+      element,
+      read: () => {
+        const picked = boxes.filter((one) => one.box.checked).map((one) => one.box.value)
+        return sameAsDefault(picked) || (picked.length === 0 && schema.default === undefined) ? undefined : picked
+      }
+    }
+  }
+  if (!isNumeric(items)) return undefined
+  const hintId = `${id}-hint`
+  const number = items.type === 'integer' ? '-?\\d+' : '-?\\d+(\\.\\d+)?'
+  const input = el('input', {
+    id,
+    name,
+    type: 'text',
+    inputmode: 'numeric',
+    pattern: `\\s*${number}(\\s*,\\s*${number})*\\s*`,
+    value: value?.join(', '),
+    placeholder: Array.isArray(schema.default) ? schema.default.join(', ') : '',
+    'aria-describedby': hintId,
+    title: schema.description
+  })
+  const limits = limitsText(items)
+  const hint = el('small', { id: hintId }, [`comma-separated${limits ? `, each ${limits}` : ''}`, Array.isArray(schema.default) ? `default ${schema.default.join(', ')}` : ''].filter(Boolean).join('; '))
+  return {
+    element: el('div', { class: 'field' }, el('label', { for: id }, label), input, hint),
+    input,
+    hint,
+    read: () => {
+      if (input.value.trim() === '') return undefined
+      const list = input.value.split(',').map((part) => Number(part.trim()))
+      return sameAsDefault(list) ? undefined : list
+    }
+  }
+}

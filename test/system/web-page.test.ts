@@ -8,6 +8,7 @@ import type { Page } from 'playwright-core'
 import { getJob, listenTestApp } from '../support/app.js'
 import { assertNoErrors, canvasColours, inPage, launchBrowser, waitInPage } from '../support/browser.js'
 import { external } from '../support/external.js'
+import { pythonForTests } from '../support/python.js'
 
 /**
  * Issue 13, the web page (web/, routes/ui.ts, docs/web.md) in a real headless chromium driven by playwright-core:
@@ -17,6 +18,7 @@ import { external } from '../support/external.js'
  */
 
 const chromium = external('chromium')
+const python = await pythonForTests()
 const shots = chromium.available ? mkdtempSync(join(tmpdir(), 'conclab-web-page-shots-')) : ''
 
 async function screenshot (t: TestContext, page: Page, name: string) {
@@ -50,6 +52,61 @@ async function submitJob (page: Page, fields: Record<string, string>): Promise<s
 
 async function waitForStatus (page: Page, status: string, timeout = 30_000) {
   await page.waitForSelector(`#job-status[data-status="${status}"]`, { timeout })
+}
+
+/**
+ * Fills a lab's form (a select, a checkbox: 'true' or 'false', or a text/number input, by name: nested fields are
+ * 'part.field') and runs it — with its button, or by keyboard (Enter in the last field filled submits the form);
+ * waits until its answer holds `done`, and fails on the status line's error.
+ */
+async function runLab (page: Page, id: string, fields: Record<string, string>, done: string, { keyboard = false } = {}) {
+  for (const [name, value] of Object.entries(fields)) {
+    const control = page.locator(`#${id}-form [name="${name}"]`)
+    const tag = await control.evaluate((element: { tagName: string, type?: string }) => element.tagName === 'SELECT' ? 'select' : element.type)
+    if (tag === 'select') await control.selectOption(value)
+    else if (tag === 'checkbox') await control.setChecked(value === 'true')
+    else await control.fill(value)
+  }
+  if (keyboard) await page.locator(`#${id}-form [name="${Object.keys(fields).at(-1)}"]`).press('Enter')
+  else await page.locator(`#${id}-form button[type="submit"]`).click()
+  await waitInPage(page, `document.querySelector('#${id}-answer').textContent.includes(${JSON.stringify(done)}) || document.querySelector('#${id}-status').textContent.includes(':')`, 30_000)
+  const failed = await page.locator(`#${id}-status`).textContent() ?? ''
+  assert.doesNotMatch(failed, /:/, `${id}: ${failed}`)
+}
+
+/** The rows of a table in the page, each as its cells' text (innerText separates them with tabs). */
+async function tableRows (page: Page, selector: string): Promise<string[][]> {
+  return (await page.locator(`${selector} tbody tr`).allInnerTexts()).map((row) => row.split('\t').map((cell) => cell.trim()))
+}
+
+const GIL_FIELDS = { 'hold.threads': '2', 'hold.ms': '50', 'convoy.rounds': '5', 'speedup.ms': '20', 'release.ms': '20', 'release.bytes': '65536' }
+const EXECUTOR_FIELDS = { workers: '2', tasks: '4', minMs: '5', maxMs: '30' }
+const HOLD = /^median [\d.]+ (ms|µs) \(mean [\d.]+ (ms|µs), \d+ switches\)$/
+
+/** The GIL lab's table: its column headings, and each row's cells by the row's figure. */
+async function gilTable (page: Page): Promise<{ headings: string[], rows: Record<string, string[]> }> {
+  const headings = (await page.locator('#lab-gil-table thead th').allInnerTexts()).map((text) => text.trim())
+  return { headings, rows: Object.fromEntries((await tableRows(page, '#lab-gil-table')).map(([figure, ...cells]) => [figure!, cells])) }
+}
+
+/**
+ * The executor's rows (Node's, and CPython's when it ran) for EXECUTOR_FIELDS — 4 tasks, task 3 throws (failEvery 4):
+ * map gets all four in submission order, as-completed the same four in some order, fire-and-forget none, and loses
+ * the exception. Cells: style, first, all, drained, order, raised / seen / lost, reported, cancelled.
+ */
+function assertExecutorRows (rows: string[][]) {
+  for (const [style, first, all, drained, order, exceptions] of rows) {
+    assert.match(drained!, /^[\d.]+ ms$/, `${style}: every task done`)
+    if (style!.startsWith('fire-and-forget')) {
+      assert.deepEqual([first, all, order, exceptions], ['–', '–', 'none asked for', '1 / 0 / 1'], style)
+      continue
+    }
+    assert.match(first!, /^[\d.]+ ms$/, style)
+    assert.match(all!, /^[\d.]+ ms$/, style)
+    assert.equal(exceptions, '1 / 1 / 0', style)
+    if (style!.startsWith('map')) assert.equal(order, '0 1 2 3', `${style}: submission order`)
+    else assert.deepEqual(order!.split(' ').sort(), ['0', '1', '2', '3'], `${style}: every task's outcome`)
+  }
 }
 
 test('GET /: a browser is sent to the page, JSON clients and curl keep the service info; the page\'s files need no token', async (t) => {
@@ -188,7 +245,7 @@ test('with API_TOKEN the page asks for the token, keeps it for the tab and sends
   assertNoErrors(errors)
 })
 
-test('compare and the labs from the page: speedups with the scaling-law fit, lost updates, the wait-for cycle, queue depth, a timer', { skip: chromium.skip, timeout: 90_000 }, async (t) => {
+test('compare and the labs from the page: speedups with the scaling-law fit, lost updates, the wait-for cycle, the GIL\'s hold and convoy, queue depth, executor styles, a timer', { skip: chromium.skip, timeout: 90_000 }, async (t) => {
   const started = Date.now()
   const { url } = await listenTestApp(t, { POOL_SIZE: 2 })
   const { page, errors } = await launchBrowser(t)
@@ -213,29 +270,72 @@ test('compare and the labs from the page: speedups with the scaling-law fit, los
   await screenshot(t, page, '5-compare')
 
   // The labs, each with its picture
-  const runLab = async (id: string, fields: Record<string, string>, done: string) => {
-    for (const [name, value] of Object.entries(fields)) {
-      const select = page.locator(`#${id}-form select[name="${name}"]`)
-      if (await select.count() > 0) await select.selectOption(value)
-      else await page.locator(`#${id}-form [name="${name}"]`).fill(value)
-    }
-    await page.locator(`#${id}-form button[type="submit"]`).click()
-    await waitInPage(page, `document.querySelector('#${id}-answer').textContent.includes(${JSON.stringify(done)}) || document.querySelector('#${id}-status').textContent.includes(':')`, 30_000)
-    const failed = await page.locator(`#${id}-status`).textContent() ?? ''
-    assert.doesNotMatch(failed, /:/, `${id}: ${failed}`)
-  }
-  await runLab('lab-race', { workers: '2', increments: '100000' }, 'lost')
+  await runLab(page, 'lab-race', { workers: '2', increments: '100000' }, 'lost')
   assert.match(await page.locator('#lab-race-answer').textContent() ?? '', /unsafe.*lost \d+ of 200000.*atomic.*lost 0 of 200000.*mutex.*lost 0 of 200000/)
-  await runLab('lab-deadlock', { workers: '3', strategy: 'opposite-order' }, 'Deadlock')
+  await runLab(page, 'lab-deadlock', { workers: '3', strategy: 'opposite-order' }, 'Deadlock')
   assert.match(await page.locator('#deadlock-verdict').textContent() ?? '', /wait-for cycle of 3 workers/)
   assert.equal(await page.locator('#lab-deadlock-answer svg line').count(), 3, 'one arrow per edge of the cycle')
-  await runLab('lab-pc', { messages: '2000', capacity: '8' }, 'Verified')
+  await runLab(page, 'lab-pc', { messages: '2000', capacity: '8' }, 'Verified')
   assert.match(await page.locator('#lab-pc-answer').textContent() ?? '', /2000 of 2000 messages consumed, 0 lost/)
-  await runLab('lab-timers', { delayMs: '20', intervalMs: '20', count: '3' }, '3 of 3 fires')
+  // The GIL lab, small (one hold run of 2 threads, 5 I/O rounds, short phases): its table has real figures
+  await runLab(page, 'lab-gil', GIL_FIELDS, 'counter\'s pace')
+  const gil = await gilTable(page)
+  assert.deepEqual(gil.headings, ['', 'Node, emulated GIL'], 'no CPython column unless asked for')
+  assert.match(gil.rows['hold, 2 threads']?.[0] ?? '', HOLD, 'a hold time per thread count')
+  assert.equal(gil.rows['hold, 4 threads'], undefined, 'only the thread counts asked for')
+  assert.match(gil.rows['I/O round beside a CPU thread (p50)']?.[0] ?? '', /^[\d.]+ ms \(\+[\d.]+ (ms|µs)\)$/)
+  assert.match(gil.rows['speedup, 2 CPU threads']?.[0] ?? '', /^×[\d.]+ \(1 thread [\d.]+ ms, all [\d.]+ ms\)$/)
+  assert.match(gil.rows['counter\'s pace, held']?.[0] ?? '', /^[\d.]+ \(\d+ sha256 calls\)$/)
+  assert.equal(await page.locator('#lab-gil-answer ul.bars li').count(), 4, 'a bar per release phase')
+  // The executor lab, 4 tasks on 2 threads: each style's row, the order the caller got the outcomes in
+  await runLab(page, 'lab-executor', EXECUTOR_FIELDS, 'fire-and-forget', { keyboard: true })
+  assert.equal(await page.locator('#lab-executor-status').textContent(), 'done, the answer is below', 'the status line says the answer came')
+  const styles = await tableRows(page, '#lab-executor-table')
+  assert.deepEqual(styles.map(([style]) => style), ['map, Node', 'as-completed, Node', 'fire-and-forget, Node'])
+  assertExecutorRows(styles)
+  assert.match(await page.locator('#lab-executor-answer').textContent() ?? '', /4 tasks on a pool of 2 threads, sleeping [\d, ]+ ms in submission order; task 3 throws/)
+  await runLab(page, 'lab-timers', { delayMs: '20', intervalMs: '20', count: '3' }, '3 of 3 fires')
   assert.match(await page.locator('#lab-timers-answer').textContent() ?? '', /done, 3 of 3 fires/)
   assert.equal(await page.locator('#lab-timers-answer svg circle').count(), 3)
   await page.locator('#labs').scrollIntoViewIfNeeded()
   await screenshot(t, page, '6-labs')
+  assertNoErrors(errors)
+  t.diagnostic(`took ${Date.now() - started} ms`)
+})
+
+test('the labs beside CPython from the page: the deadlock\'s stuck threads, the GIL and executor tables with a CPython column', { skip: chromium.skip || python.skip, timeout: 60_000 }, async (t) => {
+  const started = Date.now()
+  const { url } = await listenTestApp(t, { POOL_SIZE: 2, PYTHON: python.executable })
+  const { page, errors } = await launchBrowser(t)
+  await page.goto(`${url}/ui/`)
+  await page.waitForSelector('body[data-ready="true"]')
+
+  // The deadlock: CPython's watchdog finds the same cycle and cannot end it; each stuck thread's line is shown
+  await runLab(page, 'lab-deadlock', { workers: '3', strategy: 'opposite-order', watchdogMs: '100', cpython: 'true' }, 'cannot kill a thread')
+  const block = await page.locator('#lab-deadlock-cpython').textContent() ?? ''
+  assert.match(block, /^CPython 3\.\d+\.\d+ \((with its GIL|GIL off)/)
+  assert.match(await page.locator('#deadlock-cpython-verdict').textContent() ?? '', /^Deadlock \(cycle\): a wait-for cycle of 3 workers, .*not resolved: Python cannot kill a thread\.$/)
+  assert.match(block, /3 threads stuck\. Python cannot kill a thread/)
+  const where = await page.locator('#lab-deadlock-cpython ul.stuck li code').allInnerTexts()
+  assert.equal(where.length, 3, 'a line per stuck thread')
+  for (const line of where) assert.match(line, /^deadlock\.py:\d+ in \w+: .*acquire\(/)
+
+  // The GIL: a CPython column beside Node's, with its own hold time
+  await runLab(page, 'lab-gil', { ...GIL_FIELDS, cpython: 'true' }, 'How CPython')
+  const gil = await gilTable(page)
+  assert.match(gil.headings[2] ?? '', /^CPython 3\.\d+/)
+  assert.match(gil.rows['hold, 2 threads']?.[1] ?? '', HOLD, 'CPython\'s hold time')
+  assert.match(gil.rows['speedup without a GIL']?.[1] ?? '', /no lock to switch off/)
+  assert.equal(await page.locator('#lab-gil-cpython ul.bars li').count(), 4, 'CPython\'s release phases as bars')
+
+  // The executor: CPython's ThreadPoolExecutor row under each of Node's
+  await runLab(page, 'lab-executor', { ...EXECUTOR_FIELDS, cpython: 'true' }, 'A Future keeps its exception')
+  const styles = await tableRows(page, '#lab-executor-table')
+  assert.deepEqual(styles.map(([style]) => style!.replace(/CPython [^,]+$/, 'CPython')),
+    ['map, Node', 'map, CPython', 'as-completed, Node', 'as-completed, CPython', 'fire-and-forget, Node', 'fire-and-forget, CPython'])
+  assertExecutorRows(styles)
+  await page.locator('#lab-executor').scrollIntoViewIfNeeded()
+  await screenshot(t, page, '7-labs-cpython')
   assertNoErrors(errors)
   t.diagnostic(`took ${Date.now() - started} ms`)
 })
