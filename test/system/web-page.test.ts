@@ -14,7 +14,8 @@ import { pythonForTests } from '../support/python.js'
  * Issue 13, the web page (web/, routes/ui.ts, docs/web.md) in a real headless chromium driven by playwright-core:
  * `/` sends a browser to the page; a job submitted through the form moves the progress bar and draws its charts
  * with data; a long job is cancelled from the page; two jobs are overlaid ("× faster"); with API_TOKEN the page asks
- * for the token. No console errors anywhere. Screenshots stay in a temp dir (its path is logged).
+ * for the token; every lab runs from its form (issue 14: the GIL and executor labs too), and with python3 the
+ * deadlock, GIL and executor answers show their CPython block. No console errors anywhere. Screenshots stay in a temp dir (its path is logged).
  */
 
 const chromium = external('chromium')
