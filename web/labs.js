@@ -54,20 +54,44 @@ function producerConsumerPicture (result) {
   ]
 }
 
-/** A timer's fires on a time line from its creation; polled until it is done or cancelled. */
-function timerPicture (timer, holder) {
+/** Fire times (ms from the timer's creation) as dots on a line spanning `span` ms. */
+function fireLine (times, span, label) {
   const width = 520
-  const start = Date.parse(timer.createdAt)
-  const times = timer.firedAt.map((at) => Date.parse(at) - start)
-  const span = Math.max(1, ...times, timer.delayMs + (timer.intervalMs ?? 0) * (timer.count - 1))
-  const line = svg('svg', { viewBox: `0 0 ${width} 50`, width, height: 50, role: 'img', 'aria-label': `${timer.fires} of ${timer.count} fires` },
+  const line = svg('svg', { viewBox: `0 0 ${width} 50`, width, height: 50, role: 'img', 'aria-label': label },
     svg('line', { x1: 10, y1: 25, x2: width - 10, y2: 25, stroke: '#aab3bd' }))
   for (const time of times) line.append(svg('circle', { cx: 10 + ((width - 20) * time) / span, cy: 25, r: 6, fill: '#1f5fbf' }, svg('title', {}, `fired at +${ms(time)}`)))
+  return line
+}
+
+/** CPython's threading.Timer with the same delay, interval and count: its fires on a line of the same span. */
+function pythonTimer (cpython, span) {
+  return cpythonBlock(cpython, 'lab-timers-cpython', (result) => [
+    el('p', {}, `${result.fires} of ${result.count} fires, late by at most ${ms(result.maxLateMs)}`),
+    fireLine(result.firedAtMs, span, `${result.fires} of ${result.count} fires on CPython`)
+  ])
+}
+
+/**
+ * A timer's fires on a time line from its creation, and CPython's threading.Timer beside it when asked for (it runs
+ * after the Node timer's last fire); polled until it is done or cancelled and CPython has answered.
+ */
+function timerPicture (timer, holder) {
+  const start = Date.parse(timer.createdAt)
+  const times = timer.firedAt.map((at) => Date.parse(at) - start)
+  const python = timer.cpython?.ran ? timer.cpython.result : undefined
+  const span = Math.max(1, ...times, ...(python?.firedAtMs ?? []), timer.delayMs + (timer.intervalMs ?? 0) * (timer.count - 1))
   const cancel = el('button', { type: 'button', class: 'danger' }, 'Cancel timer')
-  cancel.hidden = timer.state === 'done' || timer.state === 'cancelled'
+  const ended = timer.state === 'done' || timer.state === 'cancelled'
+  cancel.hidden = ended
   cancel.addEventListener('click', () => { api(`/timers/${timer.id}`, { method: 'DELETE' }).catch(() => {}) })
-  const parts = [el('p', {}, `timer ${shortId(timer.id)}: ${timer.state}, ${timer.fires} of ${timer.count} fires, fires late by at most ${ms(timer.maxLateMs)}`), line, cancel]
-  if (!cancel.hidden) {
+  const waiting = /^(waiting|running):/.test(timer.cpython?.reason ?? '')
+  const parts = [
+    el('p', {}, `timer ${shortId(timer.id)}: ${timer.state}, ${timer.fires} of ${timer.count} fires, fires late by at most ${ms(timer.maxLateMs)}`),
+    fireLine(times, span, `${timer.fires} of ${timer.count} fires`),
+    cancel,
+    waiting ? el('p', { class: 'hint', id: 'lab-timers-cpython' }, `CPython, ${timer.cpython.reason}…`) : pythonTimer(timer.cpython, span)
+  ].flat().filter(Boolean)
+  if (!ended || waiting) {
     setTimeout(() => {
       api(`/timers/${timer.id}`).then((next) => holder.replaceChildren(...timerPicture(next, holder))).catch(() => {})
     }, 200)

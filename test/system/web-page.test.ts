@@ -15,7 +15,8 @@ import { pythonForTests } from '../support/python.js'
  * `/` sends a browser to the page; a job submitted through the form moves the progress bar and draws its charts
  * with data; a long job is cancelled from the page; two jobs are overlaid ("× faster"); with API_TOKEN the page asks
  * for the token; every lab runs from its form (issue 14: the GIL and executor labs too), and with python3 the
- * deadlock, GIL and executor answers show their CPython block. No console errors anywhere. Screenshots stay in a temp dir (its path is logged).
+ * deadlock, GIL, executor and timer answers show their CPython block. No console errors anywhere. Screenshots stay in
+ * a temp dir (its path is logged).
  */
 
 const chromium = external('chromium')
@@ -304,7 +305,7 @@ test('compare and the labs from the page: speedups with the scaling-law fit, los
   t.diagnostic(`took ${Date.now() - started} ms`)
 })
 
-test('the labs beside CPython from the page: the deadlock\'s stuck threads, the GIL and executor tables with a CPython column', { skip: chromium.skip || python.skip, timeout: 60_000 }, async (t) => {
+test('the labs beside CPython from the page: the deadlock\'s stuck threads, the GIL and executor tables with a CPython column, the timer\'s fires', { skip: chromium.skip || python.skip, timeout: 60_000 }, async (t) => {
   const started = Date.now()
   const { url } = await listenTestApp(t, { POOL_SIZE: 2, PYTHON: python.executable })
   const { page, errors } = await launchBrowser(t)
@@ -335,6 +336,11 @@ test('the labs beside CPython from the page: the deadlock\'s stuck threads, the 
   assert.deepEqual(styles.map(([style]) => style!.replace(/CPython [^,]+$/, 'CPython')),
     ['map, Node', 'map, CPython', 'as-completed, Node', 'as-completed, CPython', 'fire-and-forget, Node', 'fire-and-forget, CPython'])
   assertExecutorRows(styles)
+
+  // The timer: threading.Timer's fires on a line under Node's, once the Node timer has made its last fire
+  await runLab(page, 'lab-timers', { delayMs: '20', intervalMs: '20', count: '3', cpython: 'true' }, 'with the same parameters')
+  assert.match(await page.locator('#lab-timers-cpython').textContent() ?? '', /3 of 3 fires, late by at most [\d.]+ (ms|µs)/)
+  assert.equal(await page.locator('#lab-timers-cpython svg circle').count(), 3, 'a dot per CPython fire')
   await page.locator('#lab-executor').scrollIntoViewIfNeeded()
   await screenshot(t, page, '7-labs-cpython')
   assertNoErrors(errors)
