@@ -5,7 +5,7 @@ import { cpythonRequestSchema } from '../src/cpython/cpython-schema.js'
 import { runOriginal } from '../src/cpython/run-original.js'
 import { runDeadlockLab } from '../src/labs/deadlock.js'
 import { DEADLOCK_STRATEGIES, workersProblem } from '../src/labs/deadlock-messages.js'
-import { DeadlockReportSchema, type CpythonDeadlockReport } from '../src/labs/deadlock-schema.js'
+import { CpythonDeadlockSchema, DeadlockReportSchema, type CpythonDeadlockReport } from '../src/labs/deadlock-schema.js'
 import { InvalidField } from '../src/errors.js'
 import { oneRunAtATime } from '../src/labs/one-run-at-a-time.js'
 import { StringEnum } from '../src/schema-helpers.js'
@@ -56,7 +56,7 @@ const deadlockRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return guard(async (signal) => {
       const report = await runDeadlockLab(options, { maxMs: config.LAB_MAX_MS, signal })
       const original = await runOriginal<CpythonDeadlockReport>({
-        requested: cpython, script: 'deadlock.py', params: options, executable: config.PYTHON, timeoutMs: config.LAB_MAX_MS, signal, what: `deadlock lab (${options.strategy})`
+        requested: cpython, script: 'deadlock.py', params: options, resultSchema: CpythonDeadlockSchema, executable: config.PYTHON, timeoutMs: config.LAB_MAX_MS, signal, what: `deadlock lab (${options.strategy})`
       })
       return { ...report, cpython: original }
     })

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { runPython } from '../src/cpython/python-process.js'
 import { findPython } from '../src/cpython/python-runtime.js'
@@ -51,4 +52,38 @@ test('an abort kills the python process at once', { skip }, async () => {
   const exit = await running
   assert.equal(exit.aborted, true)
   assert.ok(performance.now() - started < 5_000)
+})
+
+/** Gone: no such process, or a zombie (killed, waiting for whoever inherited it to reap it). */
+function gone (pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')
+  } catch {
+    return true
+  }
+}
+
+test('nothing a python process starts outlives the call: a grandchild holding its pipes is killed with it', { skip }, async () => {
+  const script = 'import subprocess, sys; p = subprocess.Popen(["sleep", "30"]); print(p.pid, flush=True); sys.exit(0)'
+  const started = performance.now()
+  const exit = await runPython(executable, ['-c', script], '', { timeoutMs: 10_000 })
+  assert.equal(exit.code, 0)
+  assert.ok(performance.now() - started < 3_000, `answered after ${Math.round(performance.now() - started)} ms: it waited for the grandchild`)
+  const grandchild = Number(exit.stdout.trim())
+  assert.ok(grandchild > 0)
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  assert.ok(gone(grandchild), 'the grandchild is gone')
+  const timedOut = await runPython(executable, ['-c', 'import subprocess, time; p = subprocess.Popen(["sleep", "30"]); print(p.pid, flush=True); time.sleep(30)'], '', { timeoutMs: 300 })
+  assert.equal(timedOut.timedOut, true)
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  assert.ok(gone(Number(timedOut.stdout.trim())), 'the timed-out run\'s grandchild is gone')
+})
+
+test('a result of the wrong shape is a broken original, said so, not a result', { skip }, async () => {
+  const { Type } = await import('typebox')
+  const answer = await runOriginal({ ...base, requested: true, signal: new AbortController().signal, resultSchema: Type.Object({ version: Type.Integer() }) })
+  assert.equal(answer.ran, false)
+  assert.equal(answer.result, undefined)
+  assert.match(answer.reason ?? '', /python\/runtime\.py answered a result of the wrong shape: \/version must be integer/)
 })

@@ -256,8 +256,9 @@ test('cpython: true runs python/compare.py after the Node runs: start-up per sta
   assert.deepEqual(result.startup.threads.map((entry) => entry.workers), [1, 2])
   const startMethods = [...new Set(result.startup.processes.map((entry) => entry.startMethod))]
   assert.ok(startMethods.includes('spawn') && startMethods.includes('fork'), startMethods.join(', '))
-  // Two threads of one interpreter start in microseconds; any process pool takes milliseconds at least.
-  const slowestThreads = Math.max(...result.startup.threads.map((entry) => entry.medianMs))
+  // Two threads of one interpreter start in microseconds; any process pool takes milliseconds at least. The fastest
+  // of the five thread starts: a median can land on a preempted one while other load shares the two cores.
+  const slowestThreads = Math.max(...result.startup.threads.map((entry) => entry.minMs))
   const fastestPool = Math.min(...result.startup.processes.map((entry) => entry.ms))
   assert.ok(slowestThreads < fastestPool, `threads ${slowestThreads} ms vs the fastest pool ${fastestPool} ms`)
   // spawn starts a fresh interpreter (as Node's fork() does); fork copies the parent.

@@ -18,36 +18,62 @@ export interface PythonExit {
 /** Most of an original's output the service keeps: a result is a few KiB; more is a broken script. */
 const MAX_OUTPUT = 1024 * 1024
 
+/** How long the pipes may still deliver what a script printed after it exited, before the call stops waiting for them. */
+const DRAIN_MS = 200
+
 /**
- * Runs `python <args>` with `input` on stdin and collects what it prints. It is killed (SIGKILL: a deadlocked
- * Python ignores SIGTERM's default handler only if it installed one, but a thread stuck in acquire never returns to
- * run a handler) past `timeoutMs` or when `signal` aborts; it never outlives the call.
+ * Runs `python <args>` with `input` on stdin and collects what it prints. Nothing it starts outlives the call: it runs
+ * in a process group of its own (detached: a new session), and the whole group is SIGKILLed past `timeoutMs`, when
+ * `signal` aborts, and as soon as python itself exits — a grandchild (a ProcessPoolExecutor worker, a script's own
+ * subprocess) would otherwise keep the pipes open and the answer waiting. SIGKILL: a thread stuck in acquire never
+ * returns to the eval loop to run a signal handler.
  */
 export function runPython (executable: string, args: string[], input: string, limits: { timeoutMs: number, signal?: AbortSignal }): Promise<PythonExit> {
   return new Promise((resolve) => {
     const started = performance.now()
-    const child = spawn(executable, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PYTHONIOENCODING: 'utf-8' } })
+    const child = spawn(executable, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true })
     let stdout = ''
     let stderr = ''
     let timedOut = false
     let aborted = false
     let spawnError: string | undefined
-    const kill = () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') }
-    const timer = setTimeout(() => { timedOut = true; kill() }, limits.timeoutMs)
-    const onAbort = () => { aborted = true; kill() }
+    let exitCode: number | null = null
+    let settled = false
+    let drain: NodeJS.Timeout | undefined
+    const killGroup = () => {
+      if (child.pid === undefined) return
+      try {
+        process.kill(-child.pid, 'SIGKILL')
+      } catch {
+        // ESRCH: the group is gone already
+      }
+    }
+    const timer = setTimeout(() => { timedOut = true; killGroup() }, limits.timeoutMs)
+    const onAbort = () => { aborted = true; killGroup() }
     limits.signal?.addEventListener('abort', onAbort, { once: true })
     if (limits.signal?.aborted) onAbort()
+    const finish = (code: number | null) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      clearTimeout(drain)
+      limits.signal?.removeEventListener('abort', onAbort)
+      child.stdout.destroy()
+      child.stderr.destroy()
+      resolve({ code, stdout, stderr, timedOut, aborted, spawnError, ms: Math.round((performance.now() - started) * 1000) / 1000 })
+    }
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => { if (stdout.length < MAX_OUTPUT) stdout += chunk })
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => { if (stderr.length < MAX_OUTPUT) stderr += chunk })
     // A script that exits before reading its stdin makes the write fail with EPIPE: its exit code says what happened.
     child.stdin.on('error', () => {})
     child.stdin.end(input)
     child.on('error', (error: NodeJS.ErrnoException) => { spawnError = error.code ?? error.message })
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      limits.signal?.removeEventListener('abort', onAbort)
-      resolve({ code, stdout, stderr, timedOut, aborted, spawnError, ms: Math.round((performance.now() - started) * 1000) / 1000 })
+    child.on('exit', (code) => {
+      exitCode = code
+      killGroup()
+      drain = setTimeout(() => finish(exitCode), DRAIN_MS)
     })
+    child.on('close', (code) => finish(code ?? exitCode))
   })
 }
 

@@ -1,3 +1,5 @@
+import type { TSchema } from 'typebox'
+import { Value } from 'typebox/value'
 import { LabStopped, withRetryAfter } from '../errors.js'
 import type { CpythonAnswer } from './cpython-schema.js'
 import { lastLine, runPython } from './python-process.js'
@@ -10,6 +12,8 @@ export interface OriginalRun {
   script: string
   /** what the script reads on stdin: the lab's own parameters */
   params: unknown
+  /** what its result must look like: a script that answers something else is a broken original, not a result */
+  resultSchema?: TSchema
   /** PYTHON */
   executable: string
   /** LAB_MAX_MS: the original gets as long as the Node run did */
@@ -35,9 +39,15 @@ export async function runOriginal<T> (run: OriginalRun): Promise<CpythonAnswer<T
   if (exit.aborted) throw withRetryAfter(new LabStopped(`${run.what} (its CPython original)`), 5)
   if (exit.timedOut) return { ran: false, python, script, ms: exit.ms, reason: `${script} did not finish within LAB_MAX_MS (${run.timeoutMs} ms); the python process was killed` }
   if (exit.code !== 0) return { ran: false, python, script, ms: exit.ms, reason: `${script} failed (exit ${exit.code ?? 'killed'}): ${lastLine(exit.stderr) || 'no output'}` }
+  let result: unknown
   try {
-    return { ran: true, python, script, ms: exit.ms, result: JSON.parse(exit.stdout) as T }
+    result = JSON.parse(exit.stdout)
   } catch {
     return { ran: false, python, script, ms: exit.ms, reason: `${script} printed no JSON result: ${exit.stdout.slice(0, 200)}` }
   }
+  if (run.resultSchema && !Value.Check(run.resultSchema, result)) {
+    const [first] = Value.Errors(run.resultSchema, result)
+    return { ran: false, python, script, ms: exit.ms, reason: `${script} answered a result of the wrong shape: ${first ? `${first.instancePath || '/'} ${first.message}` : 'it does not match the lab\'s schema'}` }
+  }
+  return { ran: true, python, script, ms: exit.ms, result: result as T }
 }

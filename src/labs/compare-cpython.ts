@@ -57,6 +57,7 @@ export function runCompareOriginal (run: CompareOriginalRun): Promise<CpythonAns
   return runOriginal<CpythonCompareResult>({
     requested: run.requested,
     script: 'compare.py',
+    resultSchema: CpythonCompareResultSchema,
     params: { workload, tasks, seed, ...(params as Record<string, unknown>), concurrency: run.concurrency, maxMs: run.maxMs },
     executable: run.executable,
     timeoutMs: run.maxMs,
