@@ -43,7 +43,7 @@ base = {
     "work": WORK, "workUs": params["workUs"], "stop": STOP, "getTimeoutMs": params["getTimeoutMs"],
     "gil": is_gil_enabled() if is_gil_enabled else True,
     "switchIntervalMs": round(sys.getswitchinterval() * 1000, 6),
-    "cores": len(os.sched_getaffinity(0)),
+    "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),  # no affinity on macOS, Windows
 }
 
 if STOP == "shutdown" and not hasattr(queue.Queue, "shutdown"):

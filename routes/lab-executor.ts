@@ -16,8 +16,13 @@ function executorOptions (body: ExecutorBody, config: Config): ExecutorOptions {
   if (!body.durationsMs && body.minMs > body.maxMs) throw new InvalidField(`body/maxMs must be >= body/minMs (${body.minMs})`)
   const durationsMs = taskDurations({ ...body, tasks: body.tasks ?? DEFAULT_TASKS })
   const perStyle = poolMakespanMs(durationsMs, body.workers)
-  if (perStyle * body.styles.length > config.LAB_MAX_MS) {
-    throw new InvalidField(`body/durationsMs: the pool of ${body.workers} needs ${perStyle} ms per style × ${body.styles.length} styles = ${perStyle * body.styles.length} ms, ` +
+  const totalMs = perStyle * body.styles.length
+  if (totalMs > config.LAB_MAX_MS) {
+    // Name the fields that set the durations: the given list, or the seeded ones (tasks, minMs…maxMs, seed).
+    const durations = body.durationsMs
+      ? `body/durationsMs (${durationsMs.length} tasks)`
+      : `body/tasks (${durationsMs.length}${body.tasks === undefined ? ', the default' : ''}) seeded in body/minMs…body/maxMs (${body.minMs}…${body.maxMs} ms, body/seed ${body.seed})`
+    throw new InvalidField(`${durations} on body/workers (${body.workers}) need ${perStyle} ms per style × ${body.styles.length} body/styles = ${totalMs} ms, ` +
       `must be <= ${config.LAB_MAX_MS} (LAB_MAX_MS): fewer or shorter tasks, more workers or fewer styles`)
   }
   return { workers: body.workers, styles: body.styles, durationsMs, failEvery: body.failEvery, unhandledRejections: body.unhandledRejections }

@@ -30,7 +30,7 @@ const producerConsumerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     const { cpython, ...spec } = request.body
-    const problem = checkProducerConsumerSpec(spec, config)
+    const problem = checkProducerConsumerSpec(spec, config, { cpython })
     if (problem) throw new InvalidField(problem)
     return guard(async (signal) => {
       const report = await runProducerConsumer(spec, { maxMs: config.LAB_MAX_MS, signal })

@@ -150,7 +150,10 @@ test('bad fields are 400s that name the field and the limit', async (t) => {
     [{ styles: [] }, /body\/styles must NOT have fewer than 1 items/],
     [{ styles: ['map', 'map'] }, /body\/styles must NOT have duplicate items/],
     [{ styles: ['submit'] }, /body\/styles\/0 must be one of: map, as-completed, fire-and-forget/],
-    [{ durationsMs: [1000, 1000], workers: 1 }, /needs 2000 ms per style × 3 styles = 6000 ms, must be <= 2000 \(LAB_MAX_MS\)/],
+    [{ durationsMs: [1000, 1000], workers: 1 }, /^body\/durationsMs \(2 tasks\) on body\/workers \(1\) need 2000 ms per style × 3 body\/styles = 6000 ms, must be <= 2000 \(LAB_MAX_MS\)/],
+    // Seeded durations: the error names the fields that set them (tasks, minMs…maxMs, seed), never durationsMs.
+    [{ tasks: 21, minMs: 200, maxMs: 200, workers: 2, styles: ['map'] }, /^body\/tasks \(21\) seeded in body\/minMs…body\/maxMs \(200…200 ms, body\/seed 1\) on body\/workers \(2\) need 2200 ms per style × 1 body\/styles = 2200 ms, must be <= 2000/],
+    [{ minMs: 600, maxMs: 600, workers: 4 }, /^body\/tasks \(8, the default\) seeded in body\/minMs…body\/maxMs \(600…600 ms, body\/seed 1\) on body\/workers \(4\) need 1200 ms per style × 3 body\/styles = 3600 ms/],
     [{ executor: 'process' }, /body must not have the property 'executor'/]
   ]
   for (const [body, message] of cases) {

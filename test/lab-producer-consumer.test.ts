@@ -3,6 +3,7 @@ import { test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../src/app.js'
 import { testConfig } from '../src/config.js'
+import { checkProducerConsumerSpec, type ProducerConsumerSpec } from '../src/labs/producer-consumer.js'
 import type { ProducerConsumerAnswer as ProducerConsumerReport } from '../src/labs/producer-consumer-schema.js'
 import { liveWorkers } from '../src/threads/live-workers.js'
 import { buildTestApp, waitFor } from './support/app.js'
@@ -101,6 +102,8 @@ test('bad input is 400 naming the field', async (t) => {
     [{ stop: 'seed-event', producers: 4, messages: 3 }, /body\/messages must be >= body\/producers \(4\) with stop seed-event/],
     // Under the GIL cpu work runs one consumer at a time: 4 consumers × 1000 × 2 ms is still 2 s of work.
     [{ consumers: 4, messages: 1000, workUs: 2000, gil: true }, /at least 2000 ms of cpu work on 1 consumer\(s\) at once \(one at a time under the GIL\).*LAB_MAX_MS \(1000\)/],
+    // CPython always has its GIL here: with cpython its cpu work runs one consumer at a time even when gil is false.
+    [{ consumers: 4, messages: 1000, workUs: 1500, cpython: true }, /at least 1500 ms of cpu work on 1 consumer\(s\) at once \(one at a time: with body\/cpython true it runs on CPython too, which always has its GIL here\).*LAB_MAX_MS \(1000\)/],
     // 1000 messages × 10 ms on at most 1 consumer = 10 s of work, past LAB_MAX_MS: refused before any thread starts.
     [{ consumers: 1, messages: 1000, workUs: 10_000 }, /body\/messages × body\/workUs .* LAB_MAX_MS \(1000\)/]
   ]
@@ -139,4 +142,14 @@ test('one run at a time (429 LAB_BUSY); closing the app stops the run in flight:
   assert.equal(response.statusCode, 503, response.body)
   assert.equal(response.json().code, 'SHUTTING_DOWN')
   assert.equal(liveWorkers.count('labs'), 0)
+})
+
+test('the up-front check counts CPython\'s GIL only when cpython is asked for', () => {
+  const config = testConfig({ LAB_MAX_MS: 1000 })
+  const spec: ProducerConsumerSpec = { producers: 1, consumers: 4, capacity: 16, messages: 1000, work: 'cpu', workUs: 1500, gil: false, switchIntervalMs: 5, stop: 'sentinel', getTimeoutMs: 0 }
+  // 1.5 s of cpu work over 4 free-threaded consumers on 4 cores: 375 ms, it fits; CPython does it one at a time.
+  assert.equal(checkProducerConsumerSpec(spec, config, { cores: 4 }), undefined)
+  assert.match(checkProducerConsumerSpec(spec, config, { cores: 4, cpython: true }) ?? '', /1500 ms of cpu work on 1 consumer/)
+  // io work (time.sleep) releases CPython's GIL: every consumer sleeps at once, cpython or not.
+  assert.equal(checkProducerConsumerSpec({ ...spec, work: 'io' }, config, { cores: 4, cpython: true }), undefined)
 })

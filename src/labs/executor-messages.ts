@@ -7,6 +7,7 @@
  *           or throw ──'completion' on the run's BroadcastChannel──▶ caller settles that task's promise
  *   caller ──'result' (what it collected, per style)──▶ main; pool threads ──'result' (tasks run)──▶ main
  */
+import type { ExecutorStyleReport } from './executor-schema.js'
 
 export const EXECUTOR_STYLES = ['map', 'as-completed', 'fire-and-forget'] as const
 export type ExecutorStyle = typeof EXECUTOR_STYLES[number]
@@ -38,22 +39,8 @@ export interface TaskValue {
   sleptMs: number
 }
 
-/** What the caller collected with one style. */
-export interface CallerStyleResult {
-  style: ExecutorStyle
-  /** submission → the first outcome (a value or an exception) the caller received; null when it asked for none */
-  firstResultMs: number | null
-  /** submission → the caller stopped collecting: every outcome in, or (map) the exception that ended the loop */
-  allResultsMs: number | null
-  /** submission → every task submitted has finished (Python: the pool's shutdown(wait=True) returned) */
-  drainedMs: number
-  /** the tasks whose outcome the caller received, in the order it received them */
-  order: number[]
-  /** values received (exceptions not counted) */
-  results: number
-  exceptionsSeen: number
-  /** 'unhandledRejection' events: a rejected promise nobody had handled by the end of that turn */
-  reportedByRuntime: number
-  /** 'rejectionHandled' events: one of those handled after all, later (an in-order loop reaching it) */
-  handledLater: number
-}
+/**
+ * What the caller collected with one style: the report's style figures except those main counts from the shared
+ * queue cells once every thread has exited (what ran, what raised, and what follows from them).
+ */
+export type CallerStyleResult = Omit<ExecutorStyleReport, 'exceptionsRaised' | 'exceptionsLost' | 'tasksRun' | 'cancelled'>

@@ -80,12 +80,16 @@ export const CpythonExecutorSchema = Type.Object({
 })
 export type CpythonExecutorReport = Static<typeof CpythonExecutorSchema>
 
+/** One style as the Node run reports it: the shared figures and Node's two rejection events. */
+export const ExecutorStyleSchema = Type.Object({
+  ...styleFields(),
+  reportedByRuntime: Type.Integer({ description: '\'unhandledRejection\' events in the caller thread: a rejected promise nobody had handled by the end of that turn (without a listener, the first would end the thread)' }),
+  handledLater: Type.Integer({ description: '\'rejectionHandled\' events: one of those handled after all, later (an in-order loop reaching it)' })
+})
+export type ExecutorStyleReport = Static<typeof ExecutorStyleSchema>
+
 export const ExecutorReportSchema = Type.Object({
-  ...reportFields(Type.Object({
-    ...styleFields(),
-    reportedByRuntime: Type.Integer({ description: '\'unhandledRejection\' events in the caller thread: a rejected promise nobody had handled by the end of that turn (without a listener, the first would end the thread)' }),
-    handledLater: Type.Integer({ description: '\'rejectionHandled\' events: one of those handled after all, later (an in-order loop reaching it)' })
-  })),
+  ...reportFields(ExecutorStyleSchema),
   callerDied: Type.Union([Type.Object({
     style: StringEnum(EXECUTOR_STYLES, { description: 'the style it was collecting' }),
     error: Type.String({ description: 'what ended it: the unhandled rejection, e.g. task 3 failed' })
@@ -94,3 +98,6 @@ export const ExecutorReportSchema = Type.Object({
   ms: Type.Number({ description: 'gates open → every thread has exited: every style' }),
   cpython: cpythonAnswerSchema(CpythonExecutorSchema)
 })
+
+/** The Node run's report: the answer without its `cpython` field (the route adds that). */
+export type ExecutorReport = Omit<Static<typeof ExecutorReportSchema>, 'cpython'>

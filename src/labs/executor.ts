@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto'
 import type { CallerStyleResult, ExecutorStyle, ExecutorTasks, ExecutorThreadData } from './executor-messages.js'
 import { ExecutorQueue } from './executor-queue.js'
+import type { ExecutorReport } from './executor-schema.js'
 import { LabThreadGroup, withinDeadline } from './race-deadlock-threads.js'
 import { seededRandom } from '../workloads/seeded-random.js'
 
@@ -27,33 +28,6 @@ export interface ExecutorLimits {
   /** LAB_MAX_MS: the whole run, thread start-up included */
   maxMs: number
   signal: AbortSignal
-}
-
-export interface ExecutorStyleReport extends Omit<CallerStyleResult, 'handledLater'> {
-  /** tasks that threw (each task counts its own throw): the truth exceptionsSeen is compared with */
-  exceptionsRaised: number
-  /** raised − seen: exceptions no code of the caller ever caught */
-  exceptionsLost: number
-  handledLater: number
-  tasksRun: number
-  /** tasks that never ran (Python's map cancels the pending ones after an exception; a promise cannot be cancelled) */
-  cancelled: number
-}
-
-export interface ExecutorReport {
-  workers: number
-  tasks: number
-  durationsMs: number[]
-  /** the indices of the tasks that throw */
-  failing: number[]
-  /** the styles the caller finished (all of them, unless it died) */
-  styles: ExecutorStyleReport[]
-  /** unhandledRejections default: the caller thread ended by an unhandled rejection — in which style, of what */
-  callerDied: { style: ExecutorStyle, error: string } | null
-  /** spawn → every thread waiting at its start gate */
-  startupMs: number
-  /** gates open → every thread has exited */
-  ms: number
 }
 
 /** Task durations: given, or `tasks` of them drawn from [minMs, maxMs] with `seed` (whole milliseconds). */

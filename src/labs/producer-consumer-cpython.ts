@@ -22,7 +22,7 @@ export const CpythonProducerConsumerResultSchema = Type.Object({
   getTimeoutMs: Type.Integer(),
   gil: Type.Boolean({ description: 'whether this CPython ran with its GIL (false only on a free-threaded 3.13t run with the GIL off)' }),
   switchIntervalMs: Type.Number({ description: 'sys.getswitchinterval() × 1000, set from the body\'s switchIntervalMs' }),
-  cores: Type.Integer({ description: 'os.sched_getaffinity(0): the cores this process may use' }),
+  cores: Type.Integer({ description: 'os.sched_getaffinity(0): the cores this process may use (os.cpu_count() where there is no affinity: macOS, Windows)' }),
   absent: Type.Optional(Type.String({ description: 'why this stop style could not run on this CPython (shutdown: Queue.shutdown() is new in 3.13); the counts are then absent' })),
   produced: counted(Type.Integer()),
   consumed: counted(Type.Integer()),

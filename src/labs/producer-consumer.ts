@@ -49,13 +49,17 @@ const WATCH_MS = 10
 /**
  * Rules across fields: refuse at once a run whose work alone cannot fit in LAB_MAX_MS (messages × workUs spread
  * over the consumers that can work at once: min(consumers, cores) for cpu work, 1 for cpu work under the GIL, every
- * consumer for io work); seed-event needs a message per producer (each holds its last one back).
+ * consumer for io work); with `cpython` the same work runs again on CPython, which always has its GIL here, so cpu
+ * work counts one consumer at a time whatever `gil` says. seed-event needs a message per producer (each holds its
+ * last one back).
  */
-export function checkProducerConsumerSpec (spec: ProducerConsumerSpec, config: Config, cores = availableParallelism()): string | undefined {
-  const parallel = spec.work === 'io' ? spec.consumers : spec.gil ? 1 : Math.min(spec.consumers, cores)
+export function checkProducerConsumerSpec (spec: ProducerConsumerSpec, config: Config, options: { cpython?: boolean, cores?: number } = {}): string | undefined {
+  const oneAtATime = spec.work === 'cpu' && (spec.gil || options.cpython === true)
+  const parallel = spec.work === 'io' ? spec.consumers : oneAtATime ? 1 : Math.min(spec.consumers, options.cores ?? availableParallelism())
   const leastMs = spec.messages * spec.workUs / 1000 / parallel
   if (leastMs > config.LAB_MAX_MS) {
-    return `body/messages × body/workUs is at least ${Math.round(leastMs)} ms of ${spec.work} work on ${parallel} consumer(s) at once${spec.gil && spec.work === 'cpu' ? ' (one at a time under the GIL)' : ''}, more than LAB_MAX_MS (${config.LAB_MAX_MS}); lower messages or workUs`
+    const why = !oneAtATime ? '' : spec.gil ? ' (one at a time under the GIL)' : ' (one at a time: with body/cpython true it runs on CPython too, which always has its GIL here)'
+    return `body/messages × body/workUs is at least ${Math.round(leastMs)} ms of ${spec.work} work on ${parallel} consumer(s) at once${why}, more than LAB_MAX_MS (${config.LAB_MAX_MS}); lower messages or workUs`
   }
   if (spec.stop === 'seed-event' && spec.messages < spec.producers) {
     return `body/messages must be >= body/producers (${spec.producers}) with stop seed-event: each producer holds back its last message`
