@@ -113,7 +113,7 @@ test('a task hashes the very bytes its sender shipped, in every mode (threads as
 test('hash input shipped is refused in a mode that cannot ship it (a 400 naming the field), and checked like any param', () => {
   const config = loadConfig({})
   const check = (shipsTaskInput: boolean | undefined, input: 'seeded' | 'shipped') =>
-    checkHashParams({ algorithm: 'sha256', bytes: 10, rounds: 1, releaseGil: false, input }, 'body/params', { config, concurrency: 1, singleRequest: false, mode: { name: 'cluster', allowsBlockingDriver: true, mainThread: false, shipsTaskInput } })
+    checkHashParams({ algorithm: 'sha256', bytes: 10, rounds: 1, releaseGil: false, input }, 'body/params', { config, concurrency: 1, singleRequest: false, gil: false, mode: { name: 'cluster', allowsBlockingDriver: true, mainThread: false, shipsTaskInput } })
   assert.equal(check(false, 'shipped'), "body/params/input must be seeded in mode cluster (it cannot send a task's bytes with the task); got shipped")
   assert.equal(check(false, 'seeded'), undefined)
   assert.equal(check(undefined, 'shipped'), undefined)

@@ -101,7 +101,7 @@ export class SpecService {
       if (spec.crashAtTask >= spec.tasks) return `${at}/crashAtTask must be < tasks (${spec.tasks})`
     }
     const workload = workloads[spec.workload]
-    return workload.checkParams?.(spec.params, paramsAt, { config: this.config, concurrency: spec.concurrency, singleRequest, mode }) ??
+    return workload.checkParams?.(spec.params, paramsAt, { config: this.config, concurrency: spec.concurrency, singleRequest, gil: spec.gil, mode }) ??
       memoryProblem(this.config, mode, workload, spec.params, at, paramsAt, spec.concurrency, spec.batch)
   }
 

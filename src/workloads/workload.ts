@@ -77,6 +77,8 @@ export interface ParamsCheckContext {
   concurrency: number
   /** one task answering one request (GET /work): where it holds the event loop, it must be short */
   singleRequest: boolean
+  /** whether the job runs under the emulated GIL (spec.gil) */
+  gil: boolean
   /** what the chosen mode allows (its definition in src/executors/; a workload never compares mode names) */
   mode: { name: string, allowsBlockingDriver: boolean, mainThread: boolean, shipsTaskInput?: boolean }
 }
