@@ -28,6 +28,7 @@ const timerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const runTask: RunTimerTask = (task, fire, timerId) =>
     runSingleTask(runner, task.spec, { id: `timer-${timerId}-${fire}`, source: 'timer', indexOffset: fire - 1 })
   // The same delay, interval and count on threading.Timer; the python process gets LAB_MAX_MS and a second to start.
+  // The registry runs them one at a time, so at most one python process of a timer runs (timers-cpython.ts).
   const cpythonRun = (spec: TimerSpec, signal: AbortSignal) => runTimerOriginal({
     requested: true, delayMs: spec.delayMs, intervalMs: spec.intervalMs, count: spec.count, executable: config.PYTHON, timeoutMs: config.LAB_MAX_MS + 1000, signal
   })
@@ -66,7 +67,7 @@ const timerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/timers', {
     schema: {
       summary: 'Create a timer',
-      description: `Fires after delayMs, then every intervalMs until it has fired count times. At most MAX_TIMERS (${config.MAX_TIMERS}) live timers: beyond, 429 TIMER_LIMIT. With cpython: true the same timer then runs on threading.Timer (python/timers.py), once the Node timer has made its last fire; its answer is the timer's cpython field when it has made its own (GET /timers/:id).`,
+      description: `Fires after delayMs, then every intervalMs until it has fired count times. At most MAX_TIMERS (${config.MAX_TIMERS}) live timers: beyond, 429 TIMER_LIMIT. With cpython: true the same timer then runs on threading.Timer (python/timers.py), once the Node timer has made its last fire, one Python timer at a time (first come, first served): its answer is the timer's cpython field when it has made its own (GET /timers/:id; cpythonRun says where it is), and until then the timer still counts against MAX_TIMERS.`,
       body: CreateSchema,
       response: { 201: TimerViewSchema, 400: ErrorRef, 413: ErrorRef, 415: ErrorRef, 429: ErrorRef, 503: ErrorRef }
     }
@@ -88,7 +89,7 @@ const timerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       summary: 'Timers, newest first (live ones and the latest finished ones)',
       querystring: Type.Object({ state: Type.Optional(StringEnum(TIMER_STATES)) }, { additionalProperties: false }),
-      response: { 200: Type.Object({ live: Type.Integer(), timers: Type.Array(TimerViewSchema) }), 400: ErrorRef }
+      response: { 200: Type.Object({ live: Type.Integer({ description: 'timers counted against MAX_TIMERS: scheduled or fired, or done with their CPython run queued or running' }), timers: Type.Array(TimerViewSchema) }), 400: ErrorRef }
     }
   }, async (request) => ({ live: registry.live, timers: registry.list(request.query.state) }))
 

@@ -1,12 +1,26 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { execFile } from 'node:child_process'
+import { after, test } from 'node:test'
+import { promisify } from 'node:util'
 import type { TimerView } from '../src/labs/timers.js'
 import { buildTestApp, waitFor } from './support/app.js'
 import { pythonForTests } from './support/python.js'
+import { pythonLeakCheck } from './support/python-leaks.js'
 
 /** POST /timers with cpython: true runs the same timer on threading.Timer; its answer is kept on the timer. */
 
 const { executable, skip } = await pythonForTests()
+after(pythonLeakCheck())
+
+/** python/timers.py processes this test process has started and that run now (pgrep exits 1 for none). */
+async function timerPythons (): Promise<number> {
+  try {
+    const { stdout } = await promisify(execFile)('pgrep', ['-P', String(process.pid), '-f', 'python/timers.py'])
+    return stdout.trim().split('\n').length
+  } catch {
+    return 0
+  }
+}
 
 test('a timer without cpython says how to ask for it', async (t) => {
   const app = await buildTestApp(t)
@@ -59,4 +73,53 @@ test('a timer cancelled before its last fire runs no CPython original, and says 
   const cancelled = await app.inject({ method: 'DELETE', url: `/timers/${response.json().id}` })
   assert.equal(cancelled.json().cpython.ran, false)
   assert.equal(cancelled.json().cpython.reason, 'not run: the timer was cancelled before its last fire')
+})
+
+test('three cpython timers at once: their Python timers run one at a time, each answers, and none outlives the app', { skip }, async (t) => {
+  const app = await buildTestApp(t, { PYTHON: executable })
+  const ids: string[] = []
+  for (let i = 0; i < 3; i++) {
+    const response = await app.inject({ method: 'POST', url: '/timers', payload: { delayMs: 0, intervalMs: 100, count: 3, cpython: true } })
+    assert.equal(response.statusCode, 201, response.body)
+    ids.push(response.json().id)
+  }
+  let mostAtOnce = 0
+  const sampling = new AbortController()
+  const sampler = (async () => {
+    while (!sampling.signal.aborted) {
+      mostAtOnce = Math.max(mostAtOnce, await timerPythons())
+      await new Promise((resolve) => setTimeout(resolve, 15))
+    }
+  })()
+  const view = async (id: string) => (await app.inject({ method: 'GET', url: `/timers/${id}` })).json() as TimerView
+  let sawQueued = false
+  await waitFor(async () => {
+    const views = await Promise.all(ids.map(view))
+    sawQueued ||= views.some((timer) => timer.cpythonRun?.state === 'queued')
+    return views.every((timer) => timer.cpythonRun?.state === 'done')
+  }, 20_000, 'the three Python timers')
+  sampling.abort()
+  await sampler
+  const views = await Promise.all(ids.map(view))
+  for (const timer of views) assert.equal(timer.cpython.ran, true, timer.cpython.reason)
+  assert.deepEqual(views.map((timer) => timer.cpython.result!.fires), [3, 3, 3])
+  assert.ok(sawQueued, 'a Python timer waited for its turn')
+  assert.equal(mostAtOnce, 1, 'never two python/timers.py processes at once')
+  // Their runs, in the order they started, do not overlap: each starts once the one before it has ended.
+  const runs = views.map((timer) => timer.cpythonRun!).sort((a, b) => Date.parse(a.startedAt!) - Date.parse(b.startedAt!))
+  for (let i = 1; i < runs.length; i++) assert.ok(Date.parse(runs[i]!.startedAt!) >= Date.parse(runs[i - 1]!.endedAt!), JSON.stringify(runs))
+  assert.equal((await app.inject({ method: 'GET', url: '/timers' })).json().live, 0)
+})
+
+test('closing the app kills a running Python timer and drops the queued one: no python process is left', { skip }, async (t) => {
+  const app = await buildTestApp(t, { PYTHON: executable })
+  const ids: string[] = []
+  for (let i = 0; i < 2; i++) {
+    ids.push((await app.inject({ method: 'POST', url: '/timers', payload: { delayMs: 0, intervalMs: 300, count: 5, cpython: true } })).json().id)
+  }
+  await waitFor(async () => await timerPythons() === 1, 10_000, 'the first Python timer to start')
+  const started = performance.now()
+  await app.close()
+  assert.ok(performance.now() - started < 3000, 'the close did not wait for the Python timer\'s fires')
+  assert.equal(await timerPythons(), 0, 'the python process was killed and has exited')
 })

@@ -7,26 +7,32 @@
  *   create ──▶ scheduled ──fire──▶ fired ──(interval)──▶ fire … ──last fire's task ended──▶ done
  *                  └────────────────┴──cancel──▶ cancelled (a task already running finishes; nothing fires again)
  *
- * At most `maxTimers` are live (scheduled or fired) at once; finished ones are kept for reading up to the same
- * number. close() cancels every live timer (the app's onClose).
+ * At most `maxTimers` are live at once: scheduled or fired, or done with their CPython run (cpython: true) still
+ * queued or running — the Python timers run one at a time, after the Node timer (timers-cpython.ts), and until its
+ * has ended a timer keeps its slot, so the line of python processes is bounded too. Finished ones are kept for
+ * reading up to the same number. close() cancels every live timer and kills a running Python timer (the app's onClose).
  *
  * At shutdown (`shutdown(waitMs)`), Python's rule for the Timer's thread: a daemon timer is dropped at once (a daemon
  * Timer never fires at exit); a non-daemon one (the default, as threading.Timer's) is waited for — it fires, and
  * re-arms, while its fires are due within waitMs (DAEMON_SHUTDOWN_WAIT_MS, the bound CPython's join does not have),
  * and is cancelled when its next fire is not. A timer never keeps an idle service alive (its handle is unref()ed):
- * a service lives until its SIGTERM, and what Python's join means for it is this wait.
+ * a service lives until its SIGTERM, and what Python's join means for it is this wait. Shutdown kills a running
+ * Python timer at once (a measurement, not a timer of the user's) and marks the queued ones as not run.
  */
 import { randomUUID } from 'node:crypto'
 import { channel } from 'node:diagnostics_channel'
 import { Type, type Static } from 'typebox'
-import { cpythonAnswerSchema, type CpythonAnswer } from '../cpython/cpython-schema.js'
+import { cpythonAnswerSchema } from '../cpython/cpython-schema.js'
 import { ShuttingDown } from '../errors.js'
 import type { TaskOutcome } from '../executors/messages.js'
 import type { JobSpec } from '../jobs/spec-service.js'
 import { StringEnum } from '../schema-helpers.js'
 import type { WorkloadName } from '../workloads/tasks.js'
 import { TimerAlreadyFinished, TimerLimit, TimerNotFound } from '../errors.js'
-import { CPYTHON_CANCELLED, CPYTHON_RUNNING, CPYTHON_SHUT_DOWN, CPYTHON_WAITING, CpythonTimerResultSchema, type CpythonTimerResult } from './timers-cpython.js'
+import {
+  CPYTHON_CANCELLED, CPYTHON_RUNNING, CPYTHON_SHUT_DOWN, CPYTHON_SHUT_DOWN_QUEUED, CPYTHON_STOPPED, CPYTHON_WAITING, CpythonLane, CpythonRunSchema,
+  CpythonTimerResultSchema, cpythonQueued, type CpythonRunState, type TimerCpythonAnswer
+} from './timers-cpython.js'
 
 export const TIMER_STATES = ['scheduled', 'fired', 'done', 'cancelled'] as const
 export type TimerState = typeof TIMER_STATES[number]
@@ -71,9 +77,9 @@ export interface TimerShutdown {
 /** Runs a timer's task once (the route runs it on the warm pool, off the event loop). `fire` counts from 1. */
 export type RunTimerTask = (task: TimerTask, fire: number, timerId: string) => Promise<TaskOutcome>
 
-export type TimerCpythonAnswer = CpythonAnswer<CpythonTimerResult>
+export type { TimerCpythonAnswer }
 
-/** The same timer on CPython: the route runs python/timers.py; `signal` is aborted at shutdown. */
+/** The same timer on CPython: the route runs python/timers.py, one at a time; `signal` is aborted at shutdown. */
 export interface TimerCpython {
   run: (spec: TimerSpec, signal: AbortSignal) => Promise<TimerCpythonAnswer>
   /** the answer of a timer that did not ask (cpython: false) */
@@ -106,7 +112,8 @@ export const TimerViewSchema = Type.Object({
     runMs: Type.Number(),
     worker: Type.String()
   }, { description: 'the last finished task (null without a task)' })),
-  cpython: cpythonAnswerSchema(CpythonTimerResultSchema)
+  cpython: cpythonAnswerSchema(CpythonTimerResultSchema),
+  cpythonRun: nullable(CpythonRunSchema)
 })
 export type TimerView = Static<typeof TimerViewSchema>
 type FireResult = NonNullable<TimerView['lastResult']>
@@ -115,6 +122,7 @@ const NO_CPYTHON: TimerCpythonAnswer = { ran: false, reason: 'this registry runs
 
 const epochNow = () => performance.timeOrigin + performance.now()
 const iso = (epochMs: number) => new Date(epochMs).toISOString()
+const isoOrNull = (epochMs: number | null) => epochMs === null ? null : iso(epochMs)
 
 class LabTimer {
   readonly id = randomUUID()
@@ -129,10 +137,13 @@ class LabTimer {
   maxLateMs = 0
   lastResult: FireResult | null = null
   handle: NodeJS.Timeout | undefined
+  /** where its CPython run is; null when it asked for none */
+  cpythonRun: { state: CpythonRunState, queuedAt: number | null, startedAt: number | null, endedAt: number | null } | null = null
 
   constructor (readonly spec: TimerSpec, public cpython: TimerCpythonAnswer) {}
 
-  view (): TimerView {
+  /** `ahead`: while its CPython run is queued, how many Python timers come before it. */
+  view (ahead: number): TimerView {
     const { spec } = this
     return {
       id: this.id,
@@ -150,7 +161,14 @@ class LabTimer {
       maxLateMs: this.maxLateMs,
       task: spec.task ? { workload: spec.task.workload, params: spec.task.params } : null,
       lastResult: this.lastResult,
-      cpython: this.cpython
+      cpython: this.cpythonRun?.state === 'queued' ? cpythonQueued(ahead) : this.cpython,
+      cpythonRun: this.cpythonRun && {
+        state: this.cpythonRun.state,
+        ahead: this.cpythonRun.state === 'queued' ? ahead : null,
+        queuedAt: isoOrNull(this.cpythonRun.queuedAt),
+        startedAt: isoOrNull(this.cpythonRun.startedAt),
+        endedAt: isoOrNull(this.cpythonRun.endedAt)
+      }
     }
   }
 }
@@ -164,7 +182,12 @@ export class TimerRegistry {
   readonly #cpython: TimerCpython | undefined
   /** aborted at shutdown: CPython runs of timers are killed (a measurement, not a timer of the user's) */
   readonly #stopping = new AbortController()
+  /** the Python timers, one at a time */
+  readonly #lane = new CpythonLane<LabTimer>((timer) => this.#runCpython(timer))
+  /** scheduled or fired timers */
   #live = 0
+  /** done timers whose CPython run is queued or running: they keep their MAX_TIMERS slot until it has ended */
+  #held = 0
   #closed = false
   /** while shutting down: the end of the wait (epoch ms), what it did, and how to end it */
   #shutdown: { deadline: number, summary: TimerShutdown, done: Promise<TimerShutdown>, end: () => void } | undefined
@@ -175,43 +198,72 @@ export class TimerRegistry {
     this.#cpython = options.cpython
   }
 
-  /** Live (scheduled or fired) timers now. */
+  /** Timers counted against MAX_TIMERS now: scheduled or fired, or done with their CPython run not ended yet. */
   get live (): number {
-    return this.#live
+    return this.#live + this.#held
   }
 
   create (spec: TimerSpec): TimerView {
     if (this.#closed) throw new ShuttingDown()
-    if (this.#live >= this.#maxTimers) throw new TimerLimit(this.#maxTimers)
+    if (this.live >= this.#maxTimers) throw new TimerLimit(this.#maxTimers)
     const requested = spec.cpython === true && this.#cpython !== undefined
     const timer = new LabTimer(spec, requested ? CPYTHON_WAITING : (this.#cpython?.notRequested ?? NO_CPYTHON))
+    if (requested) timer.cpythonRun = { state: 'waiting', queuedAt: null, startedAt: null, endedAt: null }
     this.#timers.set(timer.id, timer)
     this.#live++
     this.#arm(timer, spec.delayMs)
-    return timer.view()
+    return this.#view(timer)
   }
 
-  /** After the Node timer's last fire (timers-cpython.ts says why not beside it): the answer is read from GET. */
-  #runCpython (timer: LabTimer): void {
+  #view (timer: LabTimer): TimerView {
+    return timer.view(this.#lane.ahead(timer))
+  }
+
+  /** Its turn in the lane, after the Node timer's last fire (timers-cpython.ts says why not beside it). */
+  async #runCpython (timer: LabTimer): Promise<void> {
+    const run = timer.cpythonRun!
+    run.state = 'running'
+    run.startedAt = epochNow()
     timer.cpython = CPYTHON_RUNNING
-    this.#cpython!.run(timer.spec, this.#stopping.signal).then((answer) => { timer.cpython = answer }, (error: unknown) => {
-      timer.cpython = {
-        ran: false,
-        reason: this.#stopping.signal.aborted
-          ? 'stopped: the service shut down before the Python timer had made all its fires'
-          : `failed: ${error instanceof Error ? error.message : String(error)}`
-      }
-    })
+    try {
+      timer.cpython = await this.#cpython!.run(timer.spec, this.#stopping.signal)
+      run.state = 'done'
+    } catch (error) {
+      // runOriginal throws only LAB_STOPPED, when shutdown aborted the signal
+      run.state = this.#stopping.signal.aborted ? 'stopped' : 'done'
+      timer.cpython = this.#stopping.signal.aborted
+        ? CPYTHON_STOPPED
+        : { ran: false, reason: `failed: ${error instanceof Error ? error.message : String(error)}` }
+    } finally {
+      run.endedAt = epochNow()
+      this.#release(timer)
+    }
+  }
+
+  /** A done timer's CPython run has ended (or will not come): its MAX_TIMERS slot is free. */
+  #release (timer: LabTimer): void {
+    this.#held--
+    this.#keepFinished(timer)
+  }
+
+  /** Shutdown: the queued Python timers will not run (the running one is killed through #stopping). */
+  #dropQueued (): void {
+    for (const timer of this.#lane.drain()) {
+      timer.cpythonRun!.state = 'not run'
+      timer.cpythonRun!.endedAt = epochNow()
+      timer.cpython = CPYTHON_SHUT_DOWN_QUEUED
+      this.#release(timer)
+    }
   }
 
   /** Newest first. */
   list (state?: TimerState): TimerView[] {
     const timers = [...this.#timers.values()].reverse()
-    return (state ? timers.filter((timer) => timer.state === state) : timers).map((timer) => timer.view())
+    return (state ? timers.filter((timer) => timer.state === state) : timers).map((timer) => this.#view(timer))
   }
 
   get (id: string): TimerView {
-    return this.#find(id).view()
+    return this.#view(this.#find(id))
   }
 
   /** Cancels a live timer; a task already running finishes (its result is kept) but nothing fires again. */
@@ -219,13 +271,14 @@ export class TimerRegistry {
     const timer = this.#find(id)
     if (!LIVE.has(timer.state)) throw new TimerAlreadyFinished(id, timer.state)
     this.#finish(timer, 'cancelled')
-    return { ...timer.view(), firedBeforeCancel: timer.fires > 0 }
+    return { ...this.#view(timer), firedBeforeCancel: timer.fires > 0 }
   }
 
   /** Cancels every live timer and refuses new ones (app shutdown). Answers how many were cancelled. */
   close (): number {
     this.#closed = true
     this.#stopping.abort()
+    this.#dropQueued()
     let cancelled = 0
     for (const timer of this.#timers.values()) {
       if (!LIVE.has(timer.state)) continue
@@ -238,13 +291,15 @@ export class TimerRegistry {
 
   /**
    * Refuses new timers, cancels the daemon ones at once and lets the non-daemon ones fire for up to `waitMs`
-   * (see the top of this file). Resolves when no non-daemon timer is left, at the latest after `waitMs`; a second
+   * (see the top of this file); kills the running Python timer and drops the queued ones. Resolves when no
+   * non-daemon timer is left, at the latest after `waitMs`, and the killed python process has exited; a second
    * call answers the first one's promise.
    */
   shutdown (waitMs: number): Promise<TimerShutdown> {
     if (this.#shutdown) return this.#shutdown.done
     this.#closed = true
     this.#stopping.abort()
+    this.#dropQueued()
     const summary: TimerShutdown = { daemonCancelled: 0, firedDuringWait: 0, doneDuringWait: 0, cancelledPastWait: 0 }
     const deadline = epochNow() + waitMs
     let end!: () => void
@@ -262,7 +317,8 @@ export class TimerRegistry {
           this.#finish(timer, 'cancelled')
           summary.cancelledPastWait++
         }
-        resolve(summary)
+        // The python process was killed when the wait began; its exit is quick, and nothing of a timer outlives this.
+        this.#lane.idle().then(() => resolve(summary), () => resolve(summary))
       }
     })
     this.#shutdown = { deadline, summary, done, end }
@@ -339,19 +395,32 @@ export class TimerRegistry {
   }
 
   #finish (timer: LabTimer, state: 'done' | 'cancelled'): void {
-    if (timer.cpython === CPYTHON_WAITING) {
-      if (this.#closed) timer.cpython = CPYTHON_SHUT_DOWN
-      else if (state === 'done') this.#runCpython(timer)
-      else timer.cpython = CPYTHON_CANCELLED
-    }
     clearTimeout(timer.handle)
     timer.handle = undefined
     timer.state = state
     timer.dueAt = null
     timer.finishedAt = epochNow()
     this.#live--
+    const run = timer.cpythonRun
+    if (run?.state === 'waiting' && state === 'done' && !this.#closed) {
+      // Its slot moves from the Node timer to its CPython run; it is forgotten only once that has ended.
+      this.#held++
+      run.state = 'queued'
+      run.queuedAt = timer.finishedAt
+      this.#lane.push(timer)
+    } else {
+      if (run?.state === 'waiting') {
+        run.state = 'not run'
+        timer.cpython = this.#closed ? CPYTHON_SHUT_DOWN : CPYTHON_CANCELLED
+      }
+      this.#keepFinished(timer)
+    }
+    this.#endIfIdle()
+  }
+
+  /** Kept for reading among the latest `maxTimers` finished ones. */
+  #keepFinished (timer: LabTimer): void {
     this.#finished.push(timer.id)
     while (this.#finished.length > this.#maxTimers) this.#timers.delete(this.#finished.shift()!)
-    this.#endIfIdle()
   }
 }
