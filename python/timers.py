@@ -9,18 +9,18 @@ process with its timers pending: nothing fires.
 One run (params: {"mode": "non-daemon" | "daemon" | "re-arming" | "sigterm", "delayMs": 300, "intervalMs": 100,
 "count": 3}) starts this script again as a child, whose main starts the timer and returns at once (sigterm: waits
 for the signal); the parent answers when each fire came and when the process exited, in ms from the timer's start.
+Every wait on the child is bounded (lab_io.Child): past the timer's last fire plus CHILD_SLACK_S it is killed.
 
 With "mode": "run" (what POST /timers with cpython: true runs) it is the timers lab itself: the seed's timer,
 re-armed in its callback `intervalMs` after each fire, `count` fires, and how late each fire came after it was due --
 the same figures as the Node timer's view (fires, maxLateMs), plus each fire's time and the gaps between them.
 """
 import signal
-import subprocess
 import sys
 import threading
 import time
 
-from lab_io import answer, read_params
+from lab_io import Child, answer, exit_on_sigterm, int_param, read_params
 
 MODES = ("non-daemon", "daemon", "re-arming", "sigterm")
 
@@ -59,7 +59,11 @@ def run(delay_ms, interval_ms, count):
         "gapsMs": [round(b - a, 3) for a, b in zip(fired_at, fired_at[1:])],
         "createdToLastFireMs": fired_at[-1] if fired_at else None,
     }
-CHILD_TIMEOUT_S = 10
+
+
+CHILD_SLACK_S = 10  # the child's start-up and exit, beyond its timer's last fire
+MAX_DELAY_MS = 60_000  # a by-hand run of the exit modes: at most a minute per fire
+MAX_COUNT = 100
 
 
 def child(mode, delay_ms, interval_ms, count):
@@ -81,7 +85,7 @@ def child(mode, delay_ms, interval_ms, count):
     arm(delay_ms)
     print("ready", flush=True)
     if mode == "sigterm":
-        time.sleep(CHILD_TIMEOUT_S)  # the parent's SIGTERM comes before the timer is due
+        time.sleep(delay_ms / 1000 + CHILD_SLACK_S)  # the parent's SIGTERM comes before the timer is due
     # main returns here: the interpreter joins the non-daemon timer threads, and drops the daemon ones
 
 
@@ -91,29 +95,25 @@ def parent(params):
         return answer(run(int(params.get("delayMs", 0)), int(params.get("intervalMs") or 0), int(params.get("count", 1))))
     if mode not in MODES:
         raise SystemExit(f"mode must be one of {', '.join(MODES)} (got {mode!r})")
-    delay_ms = int(params.get("delayMs", 300))
-    interval_ms = int(params.get("intervalMs", 100))
-    count = int(params.get("count", 3)) if mode == "re-arming" else 1
-    proc = subprocess.Popen(
-        [sys.executable, "-E", "-s", "-B", __file__, "--child", mode, str(delay_ms), str(interval_ms), str(count)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    ready = proc.stdout.readline().strip()
-    started = time.perf_counter()
-    if mode == "sigterm":
-        time.sleep(delay_ms / 4000)  # well before the timer is due
-        proc.send_signal(signal.SIGTERM)
-    try:
-        out, _ = proc.communicate(timeout=CHILD_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, _ = proc.communicate()
+    delay_ms = int_param(params, "delayMs", 300, 0, MAX_DELAY_MS)
+    interval_ms = int_param(params, "intervalMs", 100, 1, MAX_DELAY_MS)
+    count = int_param(params, "count", 3, 1, MAX_COUNT) if mode == "re-arming" else 1
+    last_fire_s = (delay_ms + interval_ms * (count - 1)) / 1000
+    exit_on_sigterm()  # the child is killed on the way out (Child's with block)
+    with Child(__file__, [mode, delay_ms, interval_ms, count], timeout_s=last_fire_s + CHILD_SLACK_S) as child_proc:
+        lines = [child_proc.read_line()]
+        while lines[-1].startswith("fired "):  # delayMs 0: the timer may fire before main says it is ready
+            lines.append(child_proc.read_line())
+        started = time.perf_counter()
+        if mode == "sigterm":
+            time.sleep(delay_ms / 4000)  # well before the timer is due
+            child_proc.send_signal(signal.SIGTERM)
+        out, _, status = child_proc.finish()
     exit_ms = round((time.perf_counter() - started) * 1000, 3)
-    fired_at = [float(line.split()[1]) for line in out.splitlines() if line.startswith("fired ")]
-    code = proc.returncode
+    fired_at = [float(line.split()[1]) for line in [*lines, *out.splitlines()] if line.startswith("fired ")]
     answer({
         "mode": mode,
-        "ready": ready == "ready",
+        "ready": lines[-1] == "ready",
         "delayMs": delay_ms,
         "intervalMs": interval_ms if mode == "re-arming" else None,
         "count": count,
@@ -122,8 +122,9 @@ def parent(params):
         "firedAtMs": fired_at,
         # ms from the child's "ready" (its main returning, or the signal's moment for sigterm) to its exit
         "exitMs": exit_ms,
-        "exitCode": code if code >= 0 else None,
-        "exitSignal": signal.Signals(-code).name if code < 0 else None,
+        **status,
+        # the child did not exit by itself before the deadline: it was killed
+        "killed": child_proc.killed,
     })
 
 

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { test } from 'node:test'
+import { existsSync } from 'node:fs'
+import { after, test } from 'node:test'
 import { runOriginal } from '../src/cpython/run-original.js'
 import { pythonForTests } from './support/python.js'
+import { pythonLeakCheck } from './support/python-leaks.js'
 
 /**
  * Issue 14, item 5: what docs/labs/gil.md says CPython does with its threads at exit, per signal, is what
@@ -10,6 +12,8 @@ import { pythonForTests } from './support/python.js'
  */
 
 const { executable, skip } = await pythonForTests()
+// Each run starts a child of its own (lab_io.Child): neither may outlive the file's tests.
+after(pythonLeakCheck())
 
 interface ExitAnswer {
   mode: string
@@ -18,6 +22,8 @@ interface ExitAnswer {
   exitMs: number
   exitCode: number | null
   exitSignal: string | null
+  killed: boolean
+  base: string
   daemonFinallyRan: boolean
   nonDaemonFinallyRan: boolean
   atexitRan: boolean
@@ -58,6 +64,8 @@ for (const row of docsRows()) {
     assert.equal(answer.ran, true, answer.reason)
     const result = answer.result!
     assert.equal(result.ready, true)
+    assert.equal(result.killed, false, 'the child ended by itself, before the harness\'s deadline')
+    assert.equal(existsSync(result.base), false, `the script removed its temp dir ${result.base}`)
     assert.equal(result.daemonFinallyRan, row.daemonFinally, 'the daemon thread\'s finally')
     assert.equal(result.nonDaemonFinallyRan, row.nonDaemonFinally, 'the non-daemon thread\'s finally')
     assert.equal(result.atexitRan, row.atexit, 'atexit')

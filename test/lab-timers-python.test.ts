@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
-import { test } from 'node:test'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, test } from 'node:test'
 import { runOriginal } from '../src/cpython/run-original.js'
+import { runPython } from '../src/cpython/python-process.js'
+import { PYTHON_FLAGS, pythonDir } from '../src/cpython/python-runtime.js'
 import { pythonForTests } from './support/python.js'
+import { pythonLeakCheck } from './support/python-leaks.js'
 
 /**
  * Issue 14, item 5: what docs/labs/timers.md says a pending threading.Timer does to the end of a CPython process is
@@ -10,8 +15,10 @@ import { pythonForTests } from './support/python.js'
  */
 
 const { executable, skip } = await pythonForTests()
+// Each run starts a child of its own (lab_io.Child): neither may outlive the file's tests.
+after(pythonLeakCheck())
 
-interface TimerExit { mode: string, ready: boolean, delayMs: number, count: number, fires: number, firedAtMs: number[], exitMs: number, exitCode: number | null, exitSignal: string | null }
+interface TimerExit { mode: string, ready: boolean, delayMs: number, count: number, fires: number, firedAtMs: number[], exitMs: number, exitCode: number | null, exitSignal: string | null, killed: boolean }
 
 /** Rows of the CPython table: `| … (`mode`) | <fires> … | <exit> |`. */
 function docsRows (): Array<{ mode: string, fires: number, exit: string }> {
@@ -35,6 +42,7 @@ for (const row of docsRows()) {
     assert.equal(answer.ran, true, answer.reason)
     const result = answer.result!
     assert.equal(result.ready, true)
+    assert.equal(result.killed, false, 'the child ended by itself, before the harness\'s deadline')
     assert.equal(result.fires, row.fires, 'fires')
     if (/SIGTERM/.test(row.exit)) assert.equal(result.exitSignal, 'SIGTERM')
     else assert.equal(result.exitCode, 0)
@@ -49,3 +57,29 @@ for (const row of docsRows()) {
     }
   })
 }
+
+test('lab_io.Child, the harness of timers.py and daemon_exit.py: a child that never answers is killed at the deadline', { skip }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'conclab-lab-io-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const script = join(dir, 'stuck.py')
+  writeFileSync(script, [
+    'import json, sys, time',
+    `sys.path.insert(0, ${JSON.stringify(pythonDir())})`,
+    'from lab_io import Child, answer',
+    'if sys.argv[1:2] == ["--child"]:',
+    '    time.sleep(60)  # prints nothing, never exits by itself',
+    'else:',
+    '    started = time.monotonic()',
+    '    with Child(__file__, [], timeout_s=0.5) as child:',
+    '        line = child.read_line()',
+    '        line_s = time.monotonic() - started',
+    '        out, err, status = child.finish()',
+    '    answer({"line": line, "lineS": line_s, "totalS": time.monotonic() - started, "killed": child.killed, **status})'
+  ].join('\n'))
+  const exit = await runPython(executable, [...PYTHON_FLAGS, script], '', { timeoutMs: 10_000 })
+  assert.equal(exit.code, 0, exit.stderr)
+  const result = JSON.parse(exit.stdout) as { line: string, lineS: number, totalS: number, killed: boolean, exitSignal: string | null }
+  assert.equal(result.line, '', 'read_line gave up at the deadline')
+  assert.ok(result.lineS >= 0.45 && result.totalS < 5, `read_line after ${result.lineS} s, all after ${result.totalS} s`)
+  assert.deepEqual([result.killed, result.exitSignal], [true, 'SIGKILL'])
+})
