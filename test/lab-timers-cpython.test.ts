@@ -123,3 +123,21 @@ test('closing the app kills a running Python timer and drops the queued one: no 
   assert.ok(performance.now() - started < 3000, 'the close did not wait for the Python timer\'s fires')
   assert.equal(await timerPythons(), 0, 'the python process was killed and has exited')
 })
+
+test('a done timer whose Python timer runs still holds its MAX_TIMERS slot: POST answers 429 TIMER_LIMIT until it has ended', { skip }, async (t) => {
+  const app = await buildTestApp(t, { PYTHON: executable, MAX_TIMERS: 1 })
+  const first = (await app.inject({ method: 'POST', url: '/timers', payload: { delayMs: 0, intervalMs: 150, count: 4, cpython: true } })).json() as TimerView
+  let timer = first
+  await waitFor(async () => {
+    timer = (await app.inject({ method: 'GET', url: `/timers/${first.id}` })).json()
+    return timer.cpythonRun?.state === 'running'
+  }, 10_000, 'its Python timer to run')
+  assert.equal(timer.state, 'done')
+  const refused = await app.inject({ method: 'POST', url: '/timers', payload: { delayMs: 0 } })
+  assert.equal(refused.statusCode, 429, refused.body)
+  assert.equal(refused.json().code, 'TIMER_LIMIT')
+  assert.match(refused.json().message, /1 timers are live \(MAX_TIMERS\)/)
+  assert.equal((await app.inject({ method: 'GET', url: '/timers' })).json().live, 1)
+  await waitFor(async () => (await app.inject({ method: 'GET', url: `/timers/${first.id}` })).json().cpythonRun.state === 'done', 10_000, 'its Python timer to end')
+  assert.equal((await app.inject({ method: 'POST', url: '/timers', payload: { delayMs: 0 } })).statusCode, 201)
+})

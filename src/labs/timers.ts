@@ -8,8 +8,8 @@
  *                  └────────────────┴──cancel──▶ cancelled (a task already running finishes; nothing fires again)
  *
  * At most `maxTimers` are live at once: scheduled or fired, or done with their CPython run (cpython: true) still
- * queued or running — the Python timers run one at a time, after the Node timer (timers-cpython.ts), and until its
- * has ended a timer keeps its slot, so the line of python processes is bounded too. Finished ones are kept for
+ * queued or running — the Python timers run one at a time, after the Node timer (timers-cpython.ts), and until that
+ * run has ended a timer keeps its slot, so the line of python processes is bounded too. Finished ones are kept for
  * reading up to the same number. close() cancels every live timer and kills a running Python timer (the app's onClose).
  *
  * At shutdown (`shutdown(waitMs)`), Python's rule for the Timer's thread: a daemon timer is dropped at once (a daemon
