@@ -119,6 +119,7 @@ export function runTimerOriginal (run: TimerOriginalRun): Promise<TimerCpythonAn
   return runOriginal<CpythonTimerResult>({
     requested: run.requested,
     script: 'timers.py',
+    resultSchema: CpythonTimerResultSchema,
     params: { mode: 'run', delayMs: run.delayMs, intervalMs: run.intervalMs ?? null, count: run.count },
     executable: run.executable,
     timeoutMs: run.timeoutMs,
