@@ -15,10 +15,14 @@ The lessons, as CPython with the GIL runs them (3.2+'s "new GIL"):
 
 How each figure is measured here (the Node emulation reads its lock's turn count; Python cannot see the GIL):
 
-- hold: every thread spins; at each iteration it checks a shared `owner` and, when another thread ran last,
-  takes ownership and notes the time of the switch. Only the GIL holder runs Python code, so a hold lasts from one
-  switch to the next: meanHoldMs and medianHoldMs are over those. The check and the store are between two switch
-  points (3.10+: loop back-edges and calls), so no switch falls between them.
+- hold: every thread spins, reading the clock and then checking a shared `owner` at each iteration. Only the
+  GIL holder runs Python code, so while `owner` still names this thread no other thread has run since its last
+  check: the reading belongs to this thread's current turn. When `owner` names another thread, this one's turn
+  ended (at its last such reading) and a new one begins; it takes ownership. A hold is one turn: its owner's first
+  to last clock reading in it (each thread times its own turns; the turn a thread's deadline ends is no hand-over
+  and is left out). The reading just before a switch is not used: perf_counter() is a C call, and the eval loop
+  may switch threads as it returns (3.10+ switches at a loop's backward jump, a Python function's entry and a C
+  call's return), so that reading may have been taken before the switch or after it.
 - convoy: the I/O thread times `t0 = perf_counter(); time.sleep(ioMs); t1 = perf_counter()`: it holds the GIL at
   t0 and again at t1, so t1 - t0 is the I/O plus the wait to take the GIL back. Alone, then beside a thread
   spinning in a pure-Python loop.
@@ -30,7 +34,8 @@ How each figure is measured here (the Node emulation reads its lock's turn count
   a phase / its pace alone.
 
 Params on stdin (the Node lab's body): switchIntervalMs, hold {threads, ms}, convoy {ioMs, rounds},
-speedup {threads, ms}, release {bytes, ms}. The result uses the Node report's field names.
+speedup {threads, ms}, release {bytes, ms}, and maxMs (LAB_MAX_MS: every wait ends by then; past it the script
+fails with a TimeoutError instead of waiting on). The result uses the Node report's field names.
 """
 import hashlib
 import os
@@ -40,10 +45,11 @@ import time
 
 from lab_io import answer, read_params
 
-# Every wait of the main thread is bounded; the service kills the process past LAB_MAX_MS anyway.
-JOIN_S = 600.0
-
 perf = time.perf_counter
+# The whole run's end, maxMs after its start (main sets both): every wait is bounded by it. The service kills the
+# process past LAB_MAX_MS anyway; run by hand, a thread that never finishes must not keep the script waiting.
+max_ms = 60_000
+deadline = perf() + max_ms / 1000
 RELEASE_REPEATS = 2  # as the Node lab (src/labs/gil.ts)
 SPEEDUP_REPEATS = 2
 
@@ -52,48 +58,61 @@ def ms(seconds):
     return round(seconds * 1000, 3)
 
 
+def left_s():
+    """Seconds until the run's deadline (maxMs): what every wait may take."""
+    return max(0.0, deadline - perf())
+
+
+def join(thread):
+    thread.join(left_s())
+    if thread.is_alive():
+        raise TimeoutError("a thread did not finish within maxMs (%d ms, LAB_MAX_MS)" % max_ms)
+
+
 def run_threads(targets):
-    """Starts one daemon thread per target, all released together by an Event; joins them (bounded)."""
+    """Starts one daemon thread per target, all released together by an Event; joins them by the deadline."""
     go = threading.Event()
-    threads = [threading.Thread(target=lambda t=t: (go.wait(JOIN_S), t()), daemon=True) for t in targets]
+    threads = [threading.Thread(target=lambda t=t: (go.wait(left_s()), t()), daemon=True) for t in targets]
     for thread in threads:
         thread.start()
     go.set()
     for thread in threads:
-        thread.join(JOIN_S)
+        join(thread)
 
 
 # --- hold -------------------------------------------------------------------------------------------------------
 
-owner = None
-switched_at = []  # perf_counter() at each switch: a hold lasts from one switch to the next
+owner = None  # the thread that checked last: while it names me, no other thread has run since my last check
 
 
 def hold(n, hold_ms):
     global owner
     owner = None
-    switched_at.clear()
     spans = []
+    holds = []  # ms, every thread's turns that ended in a hand-over
 
     def spin(me):
         global owner
-        started = None
-        until = 0.0
+        first = last = None  # this thread's first and last clock reading in its current turn
+        started = perf()
+        until = started + hold_ms / 1000
         while True:
-            now = perf()
-            if owner is not me:  # another thread ran since this one last did: the GIL changed hands
+            now = perf()  # a C call: the eval loop may switch threads as it returns, so `now` is checked first
+            if owner is me:  # no other thread ran since this one's last check: `now` is in this turn
+                if first is None:
+                    first = now
+                last = now
+            else:  # another thread ran since: this thread's last turn ended at `last`; `now` may be before the switch
+                if first is not None:
+                    holds.append((last - first) * 1000)
                 owner = me
-                switched_at.append(now)
-            if started is None:
-                started = now
-                until = now + hold_ms / 1000
-            elif now >= until:
+                first = last = None
+            if now >= until:
                 spans.append((started, now))
                 return
 
     run_threads([lambda me=me: spin(me) for me in range(n)])
-    # A hold lasts from one switch to the next; the first switch is the first thread starting.
-    holds = sorted((b - a) * 1000 for a, b in zip(switched_at, switched_at[1:]))
+    holds.sort()
     span = max(end for _, end in spans) - min(start for start, _ in spans) if spans else 0.0
     return {
         "threads": n, "ms": ms(span), "switches": len(holds),
@@ -251,7 +270,7 @@ def release(size, phase_ms, repeats):
             edge["calls"] += calls
     edges = list(edges.values())
     stop = True
-    thread.join(JOIN_S)
+    join(thread)
     alone = edges[0]["counted"] / max(edges[0]["ms"], 1e-9)
     phases = [{
         "phase": edge["phase"],
@@ -265,7 +284,10 @@ def release(size, phase_ms, repeats):
 
 
 def main():
+    global deadline, max_ms
     params = read_params()
+    max_ms = params.get("maxMs", max_ms)
+    deadline = perf() + max_ms / 1000
     interval = params["switchIntervalMs"]
     sys.setswitchinterval(interval / 1000)
     result = {
@@ -276,7 +298,7 @@ def main():
         "speedup": speedup(params["speedup"]["threads"], params["speedup"]["ms"]),
         "release": release(params["release"]["bytes"], params["release"]["ms"], RELEASE_REPEATS),
         "method": {
-            "hold": "each spinning thread notes a switch when a shared owner variable names another thread; a hold lasts from one switch to the next",
+            "hold": "each spinning thread reads the clock, then checks a shared owner variable: while it names this thread, the reading is in this thread's turn; a hold is a turn, its first to last reading",
             "convoy": "t0 = perf_counter(); time.sleep(ioMs); t1 = perf_counter() in the I/O thread: t1 - t0 = the I/O + taking the GIL back",
             "speedup": "a for loop of x += 1 calibrated to speedup.ms on one thread, then run by N threads at once",
             "release": "a counter thread's additions during time.sleep, hashlib.sha256 calls, one sum(range(n)) call and a Python loop, each about release.ms",
@@ -287,4 +309,8 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except TimeoutError as error:  # daemon threads may still spin: exit without waiting for them
+        print("TimeoutError: %s" % error, file=sys.stderr, flush=True)
+        os._exit(1)

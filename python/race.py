@@ -3,13 +3,16 @@
 The lesson, as CPython 3.10+ runs it (with the GIL):
 
 - `x += 1` in a `for` loop loses nothing. The GIL hands over only when the eval loop checks for a drop request,
-  and since 3.10 it checks only at a loop's backward jump and at a function call's entry. The read of `x`, the
-  add and the write back all run between two such checks, so no other thread runs in between.
+  and since 3.10 it checks only at a loop's backward jump, at a Python function's entry (RESUME, 3.11+; 3.10 checks
+  once the call returns) and when a call to C code returns (a builtin such as abs(), a method such as
+  lock.acquire()). The read of `x`, the add and the write back all run between two such checks, so no other thread
+  runs in between.
   (CPython 3.9 checked between almost any two bytecodes: 4 threads x 500 k lost 0.85-1.3 M of 2 M.)
-- `x = x + one()` loses updates: the call's entry is a switch point between the read and the write. Another
-  thread may run a whole switch interval (sys.getswitchinterval(), 5 ms) of increments there; they are all
-  overwritten when this thread writes back its stale `x + 1`.
-- `with lock: x += 1` (a threading.Lock) loses nothing, with or without the GIL.
+- `x = x + one()` loses updates: the call is a switch point between the read and the write. Another thread may run
+  a whole switch interval (sys.getswitchinterval(), 5 ms) of increments there; they are all overwritten when this
+  thread writes back its stale `x + 1`. A builtin does the same: `x = x + abs(1)` loses updates too.
+- `with lock: x += 1` (a threading.Lock) loses nothing, with or without the GIL. (A thread can be switched out
+  holding a Lock — after an explicit lock.acquire() returns — but the others then wait for the lock, not for x.)
 - Python has no atomic add on an int (no statement is one indivisible read-modify-write), so the Node lab's
   `atomic` strategy has no original here: it is listed under `absent` with the reason. Use a Lock.
 - The seed's record: read a balance, `time.sleep(delay)` (the database round trip, which releases the GIL), write
@@ -43,14 +46,18 @@ def unsafe(n):
 
 
 def unsafe_call(n):
-    """x = x + one(): the read of x, then a call (a switch point), then the write of a value read before it."""
+    """x = x + one(): the read of x, then a call (a switch point at its entry), then the write of a value read before it."""
     global x
     for _ in range(n):
         x = x + one()
 
 
 def mutex(n):
-    """The same x += 1 under a threading.Lock: one thread at a time runs the read-modify-write."""
+    """The same x += 1 under a threading.Lock: one thread at a time runs the read-modify-write.
+
+    Entering `with` calls lock.acquire without a switch check (3.11+); the check as __exit__ returns comes after the
+    release. So on 3.11+ this loop is never switched out holding the lock, as the Node lab's mutex never is.
+    """
     global x
     for _ in range(n):
         with lock:  # cannot hang: nothing else holds this lock, and the lab's run is killed past LAB_MAX_MS

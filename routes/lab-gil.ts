@@ -23,7 +23,8 @@ const gilRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return guard(async (signal) => {
       const report = await runGilLab(options, { maxMs: config.LAB_MAX_MS, signal })
       const cpython = await runOriginal<CpythonGilReport>({
-        requested, script: 'gil.py', params: options, executable: config.PYTHON, timeoutMs: config.LAB_MAX_MS, signal, what: 'GIL lab'
+        // maxMs: the script bounds its own waits too (run by hand it has no service to kill it)
+        requested, script: 'gil.py', params: { ...options, maxMs: config.LAB_MAX_MS }, executable: config.PYTHON, timeoutMs: config.LAB_MAX_MS, signal, what: 'GIL lab'
       })
       return { ...report, cpython }
     })

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { readdirSync } from 'node:fs'
 import { test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import type { IoProbeReport } from '../src/measure/report-schema.js'
@@ -34,11 +35,14 @@ test('a mixed CPU + I/O job shows the I/O tasks\' latency rising by about a swit
     const longer = { tasks: 40, params: { bytes: 65_536, rounds: 80 * switchIntervalMs } }
     const free = await probeOf(app, { ...longer, mode: 'threads', concurrency: 1, gil: false, switchIntervalMs })
     const locked = await probeOf(app, { ...longer, mode: 'threads', concurrency: 1, gil: true, switchIntervalMs })
-    t.diagnostic(`S = ${switchIntervalMs} ms: round p50 ${free.latencyMs!.p50} ms without the GIL, ${locked.latencyMs!.p50} ms with it (lock wait mean ${locked.gilWaitMs!.mean} ms)`)
-    assert.ok(addedMs(locked) >= 0.6 * switchIntervalMs && addedMs(locked) <= 2 * switchIntervalMs,
-      `with the GIL a round waited ${addedMs(locked).toFixed(2)} ms beyond its I/O, not about ${switchIntervalMs} ms`)
-    assert.ok(addedMs(free) < 0.2 * switchIntervalMs, `without the GIL a round waited ${addedMs(free).toFixed(2)} ms beyond its I/O`)
-    assert.ok(free.gilWaitMs!.mean < 0.2 * switchIntervalMs, `without a lock there is nothing to wait for: ${free.gilWaitMs!.mean} ms`)
+    t.diagnostic(`S = ${switchIntervalMs} ms: round p50 ${free.latencyMs!.p50} ms without the GIL, ${locked.latencyMs!.p50} ms with it (lock wait p50 ${locked.gilWaitMs!.p50} ms)`)
+    // Relative to the run without the lock, which had the same machine's wake-up delays: what the lock alone added.
+    const added = locked.latencyMs!.p50 - free.latencyMs!.p50
+    assert.ok(added >= 0.6 * switchIntervalMs && addedMs(locked) <= 2 * switchIntervalMs,
+      `with the GIL a round took ${added.toFixed(2)} ms longer than without (${addedMs(locked).toFixed(2)} ms beyond its I/O), not about ${switchIntervalMs} ms`)
+    // Medians only, with room for a busy machine's late wake-ups (a tail of them moves the mean, not the median).
+    assert.ok(addedMs(free) < 0.4 * switchIntervalMs, `without the GIL a round waited ${addedMs(free).toFixed(2)} ms beyond its I/O`)
+    assert.ok(free.gilWaitMs!.p50 < 0.4 * switchIntervalMs, `without a lock there is nothing to wait for: p50 ${free.gilWaitMs!.p50} ms`)
   }
 })
 
@@ -51,7 +55,7 @@ test('the probe shares the lock of the threads that run the tasks in this proces
   }
   // Each child process has its own lock; the probe, in the service's process, shares none of theirs.
   const apart = await probeOf(app, { mode: 'processes', concurrency: 2, gil: true })
-  assert.ok(addedMs(apart) < 0.2 * 5, `processes: a round waited ${addedMs(apart).toFixed(2)} ms beyond its I/O`)
+  assert.ok(addedMs(apart) < 0.4 * 5, `processes: a round waited ${addedMs(apart).toFixed(2)} ms beyond its I/O`)
 })
 
 test('ioProbe: bad values are a 400 naming the field; no ioProbe in the report unless asked', async (t) => {
@@ -78,6 +82,28 @@ test('a cancelled job keeps its probe\'s rounds: a thread terminated holding the
     // No "ioProbe: … did not answer" warning: the probe finished its round and answered.
     assert.deepEqual(cancelled.report.warnings.filter((warning: string) => warning.startsWith('ioProbe')), [])
   }
+})
+
+/** This process's OS threads: a probe thread left running is one more. */
+const threadCount = () => readdirSync('/proc/self/task').length
+
+test('the probe\'s thread never outlives its job, also when setting up the run throws before it starts', { skip: process.platform !== 'linux' && 'counts threads in /proc' }, async (t) => {
+  const app = await buildTestApp(t)
+  const spec = { ...cpuBound, tasks: 4, mode: 'threads', gil: true }
+  await runJob(app, spec) // every thread the service makes lazily (libuv, V8) now exists
+  const before = threadCount()
+  // The window's set-up fails after the probe started: the task metrics' observer throws for this job.
+  const { metrics } = app.lab
+  const observer = metrics.taskObserver.bind(metrics)
+  metrics.taskObserver = (labels) => {
+    if (labels.source === 'job') throw new Error('the observer failed')
+    return observer(labels)
+  }
+  t.after(() => { metrics.taskObserver = observer })
+  const failed = await runJob(app, spec)
+  assert.equal(failed.status, 'failed')
+  assert.match(JSON.stringify(failed.error), /the observer failed/)
+  await waitFor(async () => threadCount() <= before, 5000, `threads back to ${before}: the probe's thread was left running`)
 })
 
 test('the text table of a job with an ioProbe shows its rounds and its wait for the lock', async (t) => {

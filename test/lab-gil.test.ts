@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { CpythonGilReport, GilLabReport } from '../src/labs/gil-schema.js'
 import type { CpythonAnswer } from '../src/cpython/cpython-schema.js'
+import { runOriginal } from '../src/cpython/run-original.js'
 import { buildTestApp } from './support/app.js'
 import { pythonForTests } from './support/python.js'
 
@@ -75,4 +76,19 @@ test('POST /labs/gil: bad values are a 400 naming the field; the run is bounded 
     assert.equal(stopped.statusCode, 504, stopped.body)
     assert.equal(stopped.json().code, 'LAB_TIMED_OUT')
   }
+})
+
+test('python/gil.py bounds every wait by maxMs: a part longer than it ends the script with a TimeoutError, not a wait', async (t) => {
+  const { executable, skip } = await pythonForTests()
+  if (skip) {
+    t.skip(`no CPython: ${skip}`)
+    return
+  }
+  // Threads that spin 5 s each, a run allowed 300 ms: the join gives up at the deadline (the service's kill, after
+  // 20 s here, is not what ends it).
+  const params = { switchIntervalMs: 5, hold: { threads: [2], ms: 5000 }, convoy: { ioMs: 2, rounds: 5 }, speedup: { threads: 2, ms: 20 }, release: { bytes: 4096, ms: 20 }, maxMs: 300 }
+  const answer = await runOriginal({ requested: true, script: 'gil.py', params, executable, timeoutMs: 20_000, signal: new AbortController().signal, what: 'GIL lab' })
+  assert.equal(answer.ran, false)
+  assert.match(answer.reason ?? '', /failed \(exit 1\): TimeoutError: a thread did not finish within maxMs \(300 ms, LAB_MAX_MS\)/)
+  assert.ok(answer.ms! < 3000, `the script took ${answer.ms} ms to give up`)
 })

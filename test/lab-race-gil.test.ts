@@ -73,6 +73,18 @@ test('under the GIL atomic and mutex lose nothing, and the record still loses wi
   assert.equal(locked.lostUpdates, 0)
 })
 
+test('gilSwitches counts only changes of holder (CPython\'s switch_number): one worker never switches, not even across its sleeps', async (t) => {
+  const app = await buildTestApp(t)
+  const alone = await race(app, { workers: 1, increments: 100_000, gil: true, switchIntervalMs: 1, strategies: ['unsafe', 'unsafe-call'], record: { workers: 1, updates: 20, delayMs: 1 } })
+  // Each record update sleeps with the GIL released and takes it back: 20 acquisitions, no other thread, no switch.
+  for (const row of [...alone.results, ...alone.record!.results]) assert.equal(row.gilSwitches, 0, JSON.stringify(row))
+  const four = await race(app, { workers: 4, increments: 1, gil: true, strategies: ['unsafe'], record: { workers: 4, updates: 5, delayMs: 2 } })
+  const [unlocked] = four.record!.results
+  // Four threads sleeping in turn: every sleep hands the GIL to another thread that waits for it.
+  assert.ok(unlocked!.gilSwitches! >= 3, `4 threads sleeping in turn: ${JSON.stringify(unlocked)}`)
+  t.diagnostic(`record, 4 threads × 5 sleeps: ${unlocked!.gilSwitches} switches; one thread: 0`)
+})
+
 test('without the GIL (the free-threaded 3.13t / C case) the call variant loses updates too', async (t) => {
   if (availableParallelism() < 2) {
     t.skip(`needs >= 2 cores for threads to overlap; this machine has ${availableParallelism()}`)

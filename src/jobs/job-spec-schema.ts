@@ -2,7 +2,7 @@ import { Type, type Static, type TSchema } from 'typebox'
 import type { Config } from '../config.js'
 import type { ModeRegistry } from '../executors/registry.js'
 import { ioProbeSpecSchema } from '../measure/io-probe-schema.js'
-import { StringEnum } from '../schema-helpers.js'
+import { StringEnum, switchIntervalSchema } from '../schema-helpers.js'
 import { WORKLOAD_NAMES, workloads, type WorkloadName } from '../workloads/index.js'
 
 export type ParamsSchemas = Record<WorkloadName, TSchema>
@@ -66,7 +66,7 @@ export function jobSpecSchema (config: Config, paramsSchemas: ParamsSchemas, mod
     timeoutMs: Type.Integer({ minimum: 1, maximum: config.MAX_JOB_TIMEOUT_MS, default: config.DEFAULT_JOB_TIMEOUT_MS, description: 'the job fails with JOB_TIMEOUT after this long running (MAX_JOB_TIMEOUT_MS)' }),
     startDelayMs: Type.Integer({ minimum: 0, maximum: config.MAX_START_DELAY_MS, default: 0, description: 'wait this long before the first task (MAX_START_DELAY_MS)' }),
     gil: Type.Boolean({ default: false, description: 'true: emulate CPython\'s global interpreter lock (a thread must hold one process-wide lock to run CPU work; each child process has its own); false, the default: no lock, as in free-threaded CPython 3.13t or C code that releases the GIL' }),
-    switchIntervalMs: Type.Number({ minimum: 0.1, maximum: 1000, default: 5, description: 'with gil: a thread holding the lock hands it over after this long when another waits (CPython: sys.getswitchinterval() = 5 ms)' }),
+    switchIntervalMs: switchIntervalSchema('with gil: a thread holding the lock hands it over after this long when another waits'),
     ioProbe: Type.Optional(ioProbeSpecSchema()),
     daemon: Type.Boolean({ default: false, description: 'at shutdown a daemon job is cancelled at once and, like a Python daemon thread at exit, skips its cleanup (a file job leaves its temp dir, swept at the next start); a non-daemon job may finish (up to DAEMON_SHUTDOWN_WAIT_MS) and cleans up' }),
     crashAtTask: Type.Optional(Type.Integer({ minimum: 0, description: `fault injection: the thread or process that claims this task exits (${names((mode) => mode.allowsCrashInjection).join(', ')})` }))

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { JobErrors } from '../errors.js'
 import type { ExecutionResult, WarmupDone } from '../executors/executor.js'
+import type { JobContext } from '../executors/messages.js'
 import { OutcomeCollector } from '../measure/outcome-collector.js'
 import { IoProbe } from '../measure/io-probe.js'
 import { ReportBuilder } from '../measure/report-builder.js'
@@ -49,13 +50,26 @@ export async function runJob (job: Job, deps: RunnerDeps): Promise<void> {
   else job.finish('failed', null, JobErrors.internal(failure?.message ?? 'unknown error'))
 }
 
-async function measureExecution (job: Job, deps: RunnerDeps, shared: unknown, warmedBefore: WarmupDone | null): Promise<{ result: ExecutionResult, report: Report }> {
+type Measured = { result: ExecutionResult, report: Report }
+
+async function measureExecution (job: Job, deps: RunnerDeps, shared: unknown, warmedBefore: WarmupDone | null): Promise<Measured> {
+  const context = jobContextOf(job.id, job.spec, shared, deps)
+  let probe: IoProbe | undefined
+  try {
+    // The convoy experiment's I/O thread, on the job's lock: started before the window so its start-up is in no figure.
+    probe = job.spec.ioProbe && !job.signal.aborted ? await IoProbe.start(job.spec.ioProbe, context.gil) : undefined
+    return await measureWindow(job, deps, context, probe, warmedBefore)
+  } finally {
+    // Whatever threw (setting up the window, the run, the report), the probe's thread never outlives the job. After a
+    // report this is the answer it already read: stop() answers once.
+    await probe?.stop()
+  }
+}
+
+async function measureWindow (job: Job, deps: RunnerDeps, context: JobContext, probe: IoProbe | undefined, warmedBefore: WarmupDone | null): Promise<Measured> {
   const { spec } = job
   const mode = deps.modes.get(spec.mode)
   const collector = new OutcomeCollector(deps.config.MAX_JOB_ERRORS)
-  const context = jobContextOf(job.id, spec, shared, deps)
-  // The convoy experiment's I/O thread, on the job's lock: started before the window so its start-up is in no figure.
-  const probe = spec.ioProbe && !job.signal.aborted ? await IoProbe.start(spec.ioProbe, context.gil) : undefined
   const window = new ReportBuilder({ intervalMs: spec.seriesIntervalMs, maxRows: deps.config.MAX_SERIES_ROWS })
   // Each progress event carries the series row being filled (SSE clients draw live lines from it).
   const progress = progressThrottle(deps.config.PROGRESS_INTERVAL_MS, () => job.emit('progress', { ...job.progress, latest: window.series.latest() }))
@@ -94,9 +108,6 @@ async function measureExecution (job: Job, deps: RunnerDeps, shared: unknown, wa
       result = await mode.run(plan, deps.runtime)
       if (result.childCpu) deps.observeChildCpu?.(result.childCpu)
     }
-  } catch (error) {
-    await probe?.stop()
-    throw error
   } finally {
     measured = true
     window.stop()

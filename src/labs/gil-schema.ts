@@ -7,17 +7,20 @@
 import { Type, type Static } from 'typebox'
 import type { Config } from '../config.js'
 import { cpythonAnswerSchema, cpythonRequestSchema } from '../cpython/cpython-schema.js'
-import { StringEnum } from '../schema-helpers.js'
+import { StringEnum, switchIntervalSchema } from '../schema-helpers.js'
 import { RELEASE_PHASES } from './gil-messages.js'
 
 const KiB = 1024
+/** The GIL lab's switch intervals (ms): see switchIntervalMs's description for why narrower than a job's */
+const GIL_LAB_SWITCH_INTERVAL = { minimum: 0.5, maximum: 100 } as const
 
 export function gilBodySchema (config: Config) {
   const maxWorkers = config.LAB_MAX_WORKERS
   const maxMs = config.LAB_MAX_MS
   const holdThreads = [2, 4, 6].filter((threads) => threads <= maxWorkers)
   return Type.Object({
-    switchIntervalMs: Type.Number({ minimum: 0.5, maximum: 100, default: 5, description: 'the lock\'s switch interval (0.5 … 100 ms; CPython: sys.setswitchinterval, default 5 ms)' }),
+    // Tighter than a job's: every part must fit LAB_MAX_MS and measure the interval, not the machine.
+    switchIntervalMs: switchIntervalSchema('the lock\'s switch interval. Narrower than a job\'s 0.1 … 1000: each convoy round beside a CPU thread waits about an interval (30 rounds of 1 s would be the whole default LAB_MAX_MS), and below 0.5 ms a hold times how fast the OS wakes a waiter more than the interval', GIL_LAB_SWITCH_INTERVAL),
     hold: Type.Object({
       threads: Type.Array(Type.Integer({ minimum: 2, maximum: maxWorkers, description: 'CPU-bound threads (2 … LAB_MAX_WORKERS)' }), {
         minItems: 1, maxItems: 8, uniqueItems: true, default: holdThreads.length > 0 ? holdThreads : [2], description: 'a run per thread count'

@@ -13,6 +13,7 @@
  *   main: the steps ──▶ spawn max(threads) (lab-gil-entry) ──▶ all ready, one go ──▶ exited ──▶ each part's figures
  */
 import { availableParallelism } from 'node:os'
+import { LatencyStats } from '../measure/latency-stats.js'
 import { Gil, type GilShared } from '../sync/gil.js'
 import { GIL_LAB_CELLS, type GilLabRole, type GilLabRoleResult, type GilLabStep, type GilLabThreadData, type GilLabThreadResult, type ReleasePhase } from './gil-messages.js'
 import type { GilLabOptions, GilLabReport, LatencySample, PhaseResult } from './gil-schema.js'
@@ -42,12 +43,12 @@ const PHASE_MEANING: Record<ReleasePhase, string> = {
   pure: 'pure CPU work under the lock, handing it over every switch interval: a pure-Python loop'
 }
 
-/** Mean, p50, p99 and max of a few samples, exactly (they are few: no histogram needed). */
+/** Mean, p50, p99 and max of a part's samples (ms), as every report computes them (an HDR histogram of 3 digits). */
 function summary (values: readonly number[]): LatencySample {
-  const sorted = [...values].sort((a, b) => a - b)
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p / 100 * sorted.length) - 1))] ?? 0
-  const mean = sorted.reduce((sum, value) => sum + value, 0) / Math.max(sorted.length, 1)
-  return { mean: round(mean), p50: round(at(50)), p99: round(at(99)), max: round(sorted.at(-1) ?? 0) }
+  const stats = new LatencyStats()
+  for (const value of values) stats.record(value)
+  const { mean, p50, p99, max } = stats.summary() ?? { mean: 0, p50: 0, p99: 0, max: 0 }
+  return { mean: round(mean), p50: round(p50), p99: round(p99), max: round(max) }
 }
 
 /** The lab's steps, each with the roles of its threads by slot and a lock of its own (none: the free-threaded run). */

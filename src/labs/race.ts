@@ -37,7 +37,7 @@ interface Tally {
   ms: number
   /** spawn → every thread ready at the gate */
   startupMs: number
-  /** with the GIL: how often it changed hands (acquisitions after each thread's first) */
+  /** with the GIL: how often it changed hands from one thread to another (a thread taking it back is no switch) */
   gilSwitches?: number
 }
 
@@ -73,8 +73,9 @@ async function runGroup (what: string, data: ThreadData, expected: number, deadl
   const actual = Atomics.load(new Int32Array(memory), RaceCell.COUNTER)
   const ms = Math.max(...results.map((result) => result.endedAt)) - Math.min(...results.map((result) => result.startedAt))
   const tally: Tally = { expected, actual, lostUpdates: expected - actual, ms: round(ms), startupMs: round(startupMs) }
-  // Every acquisition moves the GIL's turn count; each thread's first one is its start, not a switch.
-  if (gil) tally.gilSwitches = Gil.turns(gil.buffer) - results.length
+  // The turn count moves whenever the lock changes hands, its first holder's first acquisition included (from
+  // nobody: no switch). A thread that takes it back after a sleep nobody used (one worker's record) moves nothing.
+  if (gil) tally.gilSwitches = Math.max(Gil.turns(gil.buffer) - 1, 0)
   return tally
 }
 

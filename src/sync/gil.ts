@@ -7,9 +7,10 @@ import { threadId } from 'node:worker_threads'
  *
  *   cells[OWNER]   0 = free, else threadId + 1 of the holder
  *   cells[WAITERS] threads sleeping in acquire
- *   cells[TURNS]   incremented on every acquisition (a thread that handed over waits for it to move)
+ *   cells[TURNS]   CPython's switch_number: incremented when the lock changes hands (an acquisition by a thread other
+ *                  than LAST; a thread taking its own lock back is no switch). A thread that handed over waits for it to move
  *   cells[DROP]    1 = a waiter has waited a whole interval with no switch: the holder must drop the lock at its next tick
- *   cells[LAST]    threadId + 1 of the last holder
+ *   cells[LAST]    threadId + 1 of the last holder (0: nobody held it yet)
  *   cells[STAMP]   set once by allocate(): which lock this is (a job's warm-up rounds and its run each get their own)
  *
  * acquire: a thread that already holds it only counts one more holder (tasks sharing a thread share its lock, as
@@ -17,8 +18,12 @@ import { threadId } from 'node:worker_threads'
  *   (up to an interval) for another thread to take it — otherwise the releasing thread would win again at once and
  *   starve the waiter. Then: swap OWNER 0 → me; if taken, count myself in WAITERS and sleep on OWNER while it still
  *   names the same holder, for at most one interval at a time; after a whole interval asleep during which no other
- *   thread took the lock (TURNS did not move), set DROP, as CPython's take_gil does. On success
- *   clear DROP, note LAST, move TURNS and wake whoever waits for a turn.
+ *   thread took the lock (TURNS did not move), set DROP, as CPython's take_gil does. On success, as take_gil: clear
+ *   DROP (however the lock was taken: a request made for an earlier holder is not this one's), and if LAST names
+ *   another thread, note LAST, move TURNS and wake whoever waits for a turn. One exception, where the emulation
+ *   differs from CPython: CPython's drop_gil waits for the hand-over without a bound, this one for at most an
+ *   interval (a waiter may have been terminated); a thread that takes its own lock back after that wait timed out
+ *   leaves DROP set, since the hand-over it was asked for is still owed — it tries again at its next tick.
  * release: when the last holder on this thread lets go, OWNER = 0 and wake every sleeper (one takes it; the others
  *   start a new interval from the switch).
  * tick (called by CPU loops, cheap: one load): when DROP is set, release, wait for TURNS to move (bounded), acquire.
@@ -72,7 +77,10 @@ export class Gil {
     Atomics.notify(cells, OWNER)
   }
 
-  /** Acquisitions so far (each one a hand-over when every thread's tick() lets go only on a drop request). */
+  /**
+   * Times the lock changed hands so far, the first holder's first acquisition included (CPython's switch_number):
+   * a thread taking its own lock back (after I/O nobody used to run, say) does not count.
+   */
   static turns (buffer: SharedArrayBuffer): number {
     return Atomics.load(new Int32Array(buffer), TURNS)
   }
@@ -84,8 +92,11 @@ export class Gil {
     }
     const cells = this.#cells
     const started = performance.now()
+    /** a hand-over this thread was asked for and nobody took within an interval: it still owes it */
+    let owed = false
     if (Atomics.load(cells, DROP) === 1 && Atomics.load(cells, LAST) === this.#me) {
-      Atomics.wait(cells, TURNS, Atomics.load(cells, TURNS), this.#switchIntervalMs)
+      const turns = Atomics.load(cells, TURNS)
+      owed = Atomics.wait(cells, TURNS, turns, this.#switchIntervalMs) === 'timed-out' && Atomics.load(cells, TURNS) === turns
     }
     if (Atomics.compareExchange(cells, OWNER, 0, this.#me) !== 0) {
       Atomics.add(cells, WAITERS, 1)
@@ -101,11 +112,16 @@ export class Gil {
         }
       }
       Atomics.sub(cells, WAITERS, 1)
+    }
+    // Held: LAST and TURNS are this thread's to change until it releases (waiters only ever set DROP).
+    if (Atomics.load(cells, LAST) !== this.#me) {
+      Atomics.store(cells, LAST, this.#me)
+      Atomics.add(cells, TURNS, 1)
+      Atomics.notify(cells, TURNS)
+      Atomics.store(cells, DROP, 0)
+    } else if (!owed) {
       Atomics.store(cells, DROP, 0)
     }
-    Atomics.store(cells, LAST, this.#me)
-    Atomics.add(cells, TURNS, 1)
-    Atomics.notify(cells, TURNS)
     this.#holders = 1
     this.waitedMs += performance.now() - started
   }
