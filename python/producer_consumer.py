@@ -10,7 +10,8 @@ The lesson:
   queue is never consumed; (b) between empty() and get() another consumer may take the last message, and this one
   waits in get() for a put that never comes (with get(timeout=...) it waits that long). This script makes (a)
   certain: each producer puts its last message only once no consumer can take it except by a put waking a get().
-- work per message: "cpu" is pure-Python work, which holds the GIL: more consumers do not make it faster.
+- work per message: "cpu" is pure-Python work, which holds the GIL: more consumers do not make it faster, and
+  their CPU time (time.thread_time()) summed stays within the wall time: one core at a time.
   "io" is time.sleep, which releases the GIL: consumers wait in parallel, and more consumers help.
 
 Params on stdin (the lab's): producers, consumers, capacity, messages, work, workUs, stop, getTimeoutMs,
@@ -68,6 +69,7 @@ event = threading.Event()
 start = threading.Barrier(PRODUCERS + CONSUMERS + 1)
 counts = {("producer", i): 0 for i in range(PRODUCERS)} | {("consumer", i): 0 for i in range(CONSUMERS)}
 timeouts = [0] * CONSUMERS
+cpu_ms = {}  # (role, index) -> time.thread_time() from the barrier to its return: CPU this thread ran
 in_get = [False] * CONSUMERS  # seed-event: a consumer waiting in get() with no timeout
 returned = set()
 taken = []  # every id taken, by any consumer (list.append is atomic under the GIL)
@@ -86,6 +88,7 @@ def consumers_done():
 
 def producer(index):
     start.wait()
+    cpu_at_go = time.thread_time()
     ids = share(index)
     if STOP != "seed-event":
         for message in ids:
@@ -109,6 +112,7 @@ def producer(index):
             time.sleep(0.001)
         pipeline.put(last)  # after the event: nobody is left to take it, or a consumer stuck in get() does
         counts["producer", index] += 1
+    cpu_ms["producer", index] = round((time.thread_time() - cpu_at_go) * 1000, 3)
     returned.add(("producer", index))
 
 
@@ -120,6 +124,7 @@ def consume(index, message):
 
 def consumer(index):
     start.wait()
+    cpu_at_go = time.thread_time()  # this thread's CPU clock: waits for the GIL or a core do not count
     if STOP == "sentinel":
         while (message := pipeline.get()) is not None:
             consume(index, message)
@@ -145,6 +150,7 @@ def consumer(index):
             finally:
                 in_get[index] = False
             consume(index, message)
+    cpu_ms["consumer", index] = round((time.thread_time() - cpu_at_go) * 1000, 3)
     returned.add(("consumer", index))
 
 
@@ -205,8 +211,10 @@ def ended(role, index):
 
 
 workers = [{"role": role, "index": index, "count": counts[role, index],
-            "timeouts": timeouts[index] if role == "consumer" else 0, "ended": ended(role, index)}
+            "timeouts": timeouts[index] if role == "consumer" else 0, "ended": ended(role, index),
+            "cpuMs": cpu_ms.get((role, index))}  # None: it never returned (a daemon, or stuck)
            for role, index in counts]
+consumer_cpu = [w["cpuMs"] for w in workers if w["role"] == "consumer"]
 stuck = sum(w["ended"] == "stuck" for w in workers if w["role"] == "consumer")
 stuck_producers = sum(w["ended"] == "stuck" for w in workers if w["role"] == "producer")
 answer({
@@ -214,6 +222,7 @@ answer({
     "produced": produced, "consumed": consumed, "lost": produced - distinct, "duplicates": len(taken) - distinct,
     "leftInQueue": pipeline.qsize(), "stuck": stuck, "stuckProducers": stuck_producers, "timeouts": sum(timeouts),
     "verified": produced == consumed == distinct == MESSAGES and stuck == 0 and stuck_producers == 0 and pipeline.qsize() == 0,
+    "consumerCpuMs": None if None in consumer_cpu else round(sum(consumer_cpu), 3),
     "ms": ms, "startupMs": startup_ms, "messagesPerSecond": round(consumed / (ms / 1000), 1) if ms > 0 else 0,
     "workers": workers,
 })

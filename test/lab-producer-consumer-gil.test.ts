@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict'
-import { availableParallelism, loadavg } from 'node:os'
 import { test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { runProducerConsumerOriginal } from '../src/labs/producer-consumer-cpython.js'
@@ -40,6 +39,22 @@ async function fastest (app: FastifyInstance, bodies: Array<Record<string, unkno
 /** messages × workUs: the work one consumer at a time needs, at the least. */
 const SERIAL_MS = SHAPE.messages * SHAPE.workUs / 1000
 
+const consumersOf = (report: ProducerConsumerReport) => report.workers.filter((worker) => worker.role === 'consumer')
+
+/**
+ * The consumers' own clocks (Linux: the scheduler's per-thread account, src/measure/thread-cpu.ts), ÷ the run's wall
+ * time: `cores`, the cores they kept busy at once (the machine's other load can only lower it); `wanting`, how many
+ * of them were running or waiting for a core at once (load moves time from running to waiting, not out of the sum);
+ * `gilWaiting`, how many waited for the GIL at once.
+ */
+function shares (report: ProducerConsumerReport) {
+  assert.notEqual(report.consumerCpuMs, null, 'every consumer\'s clock was read')
+  assert.notEqual(report.consumerCoreWaitMs, null)
+  const gilWaitMs = consumersOf(report).reduce((sum, worker) => sum + worker.gilWaitMs, 0)
+  return { cores: report.consumerCpuMs! / report.ms, wanting: (report.consumerCpuMs! + report.consumerCoreWaitMs!) / report.ms, gilWaiting: gilWaitMs / report.ms }
+}
+const clocks = process.platform === 'linux' ? false : 'per-thread clocks are read from /proc (Linux)'
+
 test('under the GIL, cpu work per message gains nothing from more consumers; io work does', async (t) => {
   const app = await buildTestApp(t)
   // Whatever the load: one consumer at a time holds the GIL, so 4 consumers never do the work in less than the sum
@@ -55,22 +70,45 @@ test('under the GIL, cpu work per message gains nothing from more consumers; io 
   assert.equal(liveWorkers.count('labs'), 0)
 })
 
-// Comparisons of two cpu runs only when the cores are free: with other load on both cores (other test files, a CI
-// neighbour) a thread that spins without a pause is preempted more than threads that take turns and sleep (the
-// scheduler favours a thread that wakes up), so one consumer would look slower than four for reasons of the neighbours.
-const busy = loadavg()[0]! >= availableParallelism() - 0.5
-const whenIdle = busy ? `the cores are busy (load ${loadavg()[0]!.toFixed(1)})` : false
+// The two tests below judge each run by its own clocks, never one run's time against another's: on a small machine
+// shared with other load, a thread that spins without a pause is preempted more than threads that take turns and
+// sleep, so comparing wall times would judge the neighbours. Every run of them must pass.
 
-test('under the GIL, 4 cpu consumers take as long as 1', { skip: whenIdle }, async (t) => {
+test('under the GIL, 4 cpu consumers take turns: one core\'s worth of CPU at most, the other three wait for the GIL', { skip: clocks }, async (t) => {
   const app = await buildTestApp(t)
-  const [cpu1, cpu4] = await fastest(app, [{ gil: true, work: 'cpu', consumers: 1 }, { gil: true, work: 'cpu', consumers: 4 }]) as [number, number]
-  assert.ok(cpu4 >= 0.7 * cpu1, `cpu under the GIL: 4 consumers ${cpu4.toFixed(0)} ms, 1 consumer ${cpu1.toFixed(0)} ms`)
+  for (let i = 0; i < 3; i++) {
+    const report = await run(app, { ...SHAPE, gil: true, work: 'cpu', consumers: 4 })
+    assert.equal(report.verified, true)
+    const { cores, gilWaiting } = shares(report)
+    const seen = `${report.ms.toFixed(0)} ms: ${cores.toFixed(2)} cores busy, ${gilWaiting.toFixed(2)} consumers waiting for the GIL on average`
+    // The serial-sum bound: the work is done one consumer at a time, however free the cores are.
+    t.diagnostic(seen)
+    assert.ok(report.ms >= SERIAL_MS, `no faster than the ${SERIAL_MS} ms of work done one at a time: ${seen}`)
+    // Only the holder runs (a waiter sleeps): the consumers' CPU time never adds up to more than the wall time.
+    // Other load can only lower it.
+    assert.ok(cores <= 1.15, `the consumers keep at most one core busy: ${seen}`)
+    // While one works, the other three wait for the GIL (≈ 3; the start, the end and the hand-offs take a little).
+    assert.ok(gilWaiting >= 0.6 * 3, `the three others wait for the GIL: ${seen}`)
+  }
+  assert.equal(liveWorkers.count('labs'), 0)
 })
 
-test('without the GIL, cpu work spreads over the cores: 2 consumers beat the serial sum', { skip: availableParallelism() < 2 ? 'one core' : whenIdle }, async (t) => {
+test('without the GIL, both cpu consumers run or wait for a core at once: nothing holds one back, no GIL wait', { skip: clocks }, async (t) => {
   const app = await buildTestApp(t)
-  const [cpu1, cpu2] = await fastest(app, [{ gil: false, work: 'cpu', consumers: 1 }, { gil: false, work: 'cpu', consumers: 2 }]) as [number, number]
-  assert.ok(cpu2 < SERIAL_MS && cpu2 <= 0.85 * cpu1, `cpu without a GIL: 2 consumers ${cpu2.toFixed(0)} ms, 1 consumer ${cpu1.toFixed(0)} ms (serial sum ${SERIAL_MS} ms)`)
+  for (let i = 0; i < 3; i++) {
+    const report = await run(app, { ...SHAPE, gil: false, work: 'cpu', consumers: 2 })
+    assert.equal(report.verified, true)
+    const { cores, wanting, gilWaiting } = shares(report)
+    const seen = `${report.ms.toFixed(0)} ms: ${cores.toFixed(2)} cores busy, ${wanting.toFixed(2)} consumers running or waiting for a core on average`
+    t.diagnostic(seen)
+    assert.equal(report.gilWaitMs, 0, 'no GIL, no wait for it')
+    assert.equal(gilWaiting, 0)
+    // Both spin from start to end: each is on a core or waiting for one all the time (≈ 2 whatever the load; under
+    // the GIL a consumer sleeps while another holds it). How many cores they got (`cores`: ≈ 2 on 2 free cores, see
+    // docs/labs/producer-consumer.md) depends on the neighbours, so it is shown, not judged.
+    assert.ok(wanting >= 0.8 * 2, `both consumers want a core the whole run: ${seen}`)
+  }
+  assert.equal(liveWorkers.count('labs'), 0)
 })
 
 test('with python3 the cpython answer is there, in the same field names, and agrees in direction', { skip }, async (t) => {
@@ -88,16 +126,19 @@ test('with python3 the cpython answer is there, in the same field names, and agr
     const answer = await runProducerConsumerOriginal({ requested: true, spec: { ...spec, ...change }, executable, maxMs: 30_000, signal: new AbortController().signal })
     assert.equal(answer.ran, true, answer.reason)
     assert.equal(answer.result?.verified, true)
-    return answer.result!.ms!
+    assert.equal(typeof answer.result!.consumerCpuMs, 'number', 'every consumer returned: its time.thread_time() is there')
+    return { ms: answer.result!.ms!, consumerCpuMs: answer.result!.consumerCpuMs! }
   }
   // CPython, with its GIL: pure-Python work per message does not get faster with 4 consumers; time.sleep does.
   const cpu1 = await original({ consumers: 1 })
   const cpu4 = await original({ consumers: 4 })
-  assert.ok(cpu4 >= SERIAL_MS, `CPython cpu: 4 consumers ${cpu4} ms, no less than the ${SERIAL_MS} ms of work (1 consumer: ${cpu1} ms)`)
-  if (!busy) assert.ok(cpu4 >= 0.7 * cpu1, `CPython cpu: 4 consumers ${cpu4} ms, 1 consumer ${cpu1} ms`)
+  assert.ok(cpu4.ms >= SERIAL_MS, `CPython cpu: 4 consumers ${cpu4.ms} ms, no less than the ${SERIAL_MS} ms of work (1 consumer: ${cpu1.ms} ms)`)
+  // CPython's GIL: the 4 consumers' time.thread_time() adds up to one core's worth at most, whatever the load.
+  assert.ok(cpu4.consumerCpuMs! <= 1.15 * cpu4.ms, `CPython cpu: 4 consumers ran ${cpu4.consumerCpuMs} ms of CPU in ${cpu4.ms} ms`)
+  assert.ok(cpu1.consumerCpuMs! <= 1.15 * cpu1.ms, `CPython cpu: 1 consumer ran ${cpu1.consumerCpuMs} ms of CPU in ${cpu1.ms} ms`)
   const io1 = await original({ consumers: 1, work: 'io' })
   const io4 = await original({ consumers: 4, work: 'io' })
-  assert.ok(io4 <= 0.5 * io1, `CPython io: 4 consumers ${io4} ms, 1 consumer ${io1} ms`)
+  assert.ok(io4.ms <= 0.5 * io1.ms, `CPython io: 4 consumers ${io4.ms} ms, 1 consumer ${io1.ms} ms`)
 
   // The seed's bug on CPython too: with get(timeout=…) each producer's late message is lost.
   const seed = await runProducerConsumerOriginal({ requested: true, spec: { ...spec, producers: 2, consumers: 2, capacity: 16, messages: 2_000, workUs: 0, stop: 'seed-event', getTimeoutMs: 20 }, executable, maxMs: 30_000, signal: new AbortController().signal })

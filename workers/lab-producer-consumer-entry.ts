@@ -10,12 +10,14 @@
  *   consumer: sentinel: get() until the SENTINEL · shutdown: get() until ShutDown (QUEUE_STOPPED)
  *             join: get(), handle, task_done() forever (a daemon: main ends it after Queue.join())
  *             seed-event: while not event.is_set() or not q.empty(): get() — the seed's loop
- *   every thread: counts into its stats cells as it goes ──▶ returns: releases the GIL, STATE = EXITED, 'done'
+ *   every thread: counts into its stats cells as it goes ──▶ returns: releases the GIL, its clock since go, STATE =
+ *   EXITED, 'done'
  */
 import { parentPort, workerData } from 'node:worker_threads'
+import { ownThreadId, threadClock } from '../src/measure/thread-cpu.js'
 import { Gil, noGil, type GilLike } from '../src/sync/gil.js'
 import { QUEUE_EMPTY, QUEUE_STOPPED, SharedBoundedQueue } from '../src/sync/bounded-queue.js'
-import { Control, SENTINEL, STAT_CELLS, Stat, ThreadState, type PcThreadToMain, type PcWorkerData } from '../src/labs/producer-consumer-messages.js'
+import { Control, NO_CPU_CLOCK, SENTINEL, STAT_CELLS, Stat, ThreadState, type PcThreadToMain, type PcWorkerData } from '../src/labs/producer-consumer-messages.js'
 
 const data = workerData as PcWorkerData
 const port = parentPort!
@@ -162,13 +164,27 @@ function consume (): void {
   }
 }
 
+const thread = ownThreadId()
+/** This thread's clock in µs (its own start-up stays well inside an Int32 cell), or NO_CPU_CLOCK in both. */
+function clockUs (): [run: number, coreWait: number] {
+  const clock = threadClock(thread)
+  return clock ? [Math.round(clock.runMs * 1000), Math.round(clock.coreWaitMs * 1000)] : [NO_CPU_CLOCK, NO_CPU_CLOCK]
+}
+
 port.once('message', () => {
+  const [runAtGo, waitAtGo] = clockUs()
+  Atomics.store(stats, Stat.CPU_AT_GO_US, runAtGo)
+  Atomics.store(stats, Stat.CORE_WAIT_AT_GO_US, waitAtGo)
   gil.acquire() // a Python thread runs only holding the GIL
   if (data.role === 'producer') produce()
   else consume()
   recordWaits()
   gil.release()
+  const [run, wait] = clockUs()
+  const clocked = runAtGo !== NO_CPU_CLOCK && run !== NO_CPU_CLOCK
+  Atomics.store(stats, Stat.CPU_US, clocked ? run - runAtGo : NO_CPU_CLOCK)
+  Atomics.store(stats, Stat.CORE_WAIT_US, clocked ? wait - waitAtGo : NO_CPU_CLOCK)
   setState(ThreadState.EXITED)
   send({ type: 'done' })
 })
-send({ type: 'ready' })
+send({ type: 'ready', thread })

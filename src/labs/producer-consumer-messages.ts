@@ -3,7 +3,9 @@
  * the per-thread statistics and of the control cells in shared memory, and the messages.
  *
  *   stats   Int32 × STAT_CELLS per thread (slot = producers first, then consumers), written by that thread only:
- *           COUNT SUM XOR DUPLICATES BLOCKED_US TIMEOUTS STATE GIL_WAIT_US — read by the main thread at the end, even for a
+ *           COUNT SUM XOR DUPLICATES BLOCKED_US TIMEOUTS STATE GIL_WAIT_US, then its clock (src/measure/thread-cpu.ts)
+ *           CPU_AT_GO_US CPU_US CORE_WAIT_AT_GO_US CORE_WAIT_US (at go, and from go to its return) — read by the main
+ *           thread at the end, even for a
  *           thread that never returned (a stuck consumer, a daemon one), so every count survives its termination.
  *   control Int32 × CONTROL_CELLS: EVENT (seed-event: the threading.Event), PRODUCERS_LEFT (sentinel: the last
  *           producer puts the sentinels), ARRIVED (seed-event: producers at their last put).
@@ -18,8 +20,10 @@ export type WorkKind = typeof WORK_KINDS[number]
 export type PcRole = 'producer' | 'consumer'
 
 /** Per-thread cells in the stats buffer. */
-export const Stat = { COUNT: 0, SUM: 1, XOR: 2, DUPLICATES: 3, BLOCKED_US: 4, TIMEOUTS: 5, STATE: 6, GIL_WAIT_US: 7 } as const
-export const STAT_CELLS = 8
+export const Stat = { COUNT: 0, SUM: 1, XOR: 2, DUPLICATES: 3, BLOCKED_US: 4, TIMEOUTS: 5, STATE: 6, GIL_WAIT_US: 7, CPU_AT_GO_US: 8, CPU_US: 9, CORE_WAIT_AT_GO_US: 10, CORE_WAIT_US: 11 } as const
+export const STAT_CELLS = 12
+/** in the CPU_… and CORE_WAIT_… cells when the thread's clock cannot be read (no /proc) */
+export const NO_CPU_CLOCK = -1
 
 /**
  * Where a thread is, as its STATE cell says. The watchdog calls a run stuck when every live thread sits in a wait
@@ -69,5 +73,8 @@ export interface PcWorkerData {
   to: number
 }
 
-/** 'ready' once loaded, 'done' once it has returned (its numbers are in the stats buffer). */
-export type PcThreadToMain = { type: 'ready' } | { type: 'done' }
+/**
+ * 'ready' once loaded, with the thread's OS id (src/measure/thread-cpu.ts: main reads the clock of a thread that never
+ * returned, stuck or a daemon, just before it is ended); 'done' once it has returned (its numbers are in the stats buffer).
+ */
+export type PcThreadToMain = { type: 'ready', thread?: string } | { type: 'done' }

@@ -2,6 +2,7 @@
  * The producer/consumer lab's report, read from shared memory once the run has ended: the threads' stats cells (so a
  * thread that never returned — stuck, or a daemon — still counts), the consumed-ids bitmap and the queue.
  */
+import type { ThreadClock } from '../measure/thread-cpu.js'
 import type { SharedBoundedQueue } from '../sync/bounded-queue.js'
 import { STAT_CELLS, Stat, type PcRole } from './producer-consumer-messages.js'
 import type { ProducerConsumerSpec } from './producer-consumer.js'
@@ -17,6 +18,10 @@ export interface PcWorkerReport {
   count: number
   blockedMs: number
   gilWaitMs: number
+  /** from go to its end (Linux: its scheduler clock): ran on a CPU, ms; null where the clock cannot be read */
+  cpuMs: number | null
+  /** runnable but waiting for a core, ms (other load); null where the clock cannot be read */
+  coreWaitMs: number | null
   /** seed-event: get(timeout=…) calls that timed out */
   timeouts: number
   ended: ThreadEnd
@@ -46,6 +51,10 @@ export interface ProducerConsumerReport extends ProducerConsumerSpec {
   consumerBlockedMs: number
   /** time the threads waited for the GIL, summed (0 without it) */
   gilWaitMs: number
+  /** CPU time of the consumers, summed: ÷ ms = the cores they kept busy at once (null where it cannot be read) */
+  consumerCpuMs: number | null
+  /** the consumers' waits for a core, summed: with consumerCpuMs, ÷ ms = how many wanted a core at once */
+  consumerCoreWaitMs: number | null
   /** from 'go' to the end (the last thread returned, Queue.join() returned, or the watchdog's stuck verdict) */
   ms: number
   startupMs: number
@@ -64,6 +73,8 @@ export interface RunState {
   ending: Ending
   ms: number
   startupMs: number
+  /** per slot: its clock from go to the end (null: no per-thread clock) */
+  clocks: Array<ThreadClock | null>
 }
 
 const TWO_TO_32 = 4_294_967_296
@@ -123,6 +134,8 @@ export function buildReport (spec: ProducerConsumerSpec, run: RunState): Produce
       count: cell(slot, Stat.COUNT),
       blockedMs: cell(slot, Stat.BLOCKED_US) / 1000,
       gilWaitMs: cell(slot, Stat.GIL_WAIT_US) / 1000,
+      cpuMs: run.clocks[slot]?.runMs ?? null,
+      coreWaitMs: run.clocks[slot]?.coreWaitMs ?? null,
       timeouts: cell(slot, Stat.TIMEOUTS),
       ended
     })
@@ -163,6 +176,8 @@ export function buildReport (spec: ProducerConsumerSpec, run: RunState): Produce
     producerBlockedMs: total(producers, (worker) => worker.blockedMs),
     consumerBlockedMs: total(consumers, (worker) => worker.blockedMs),
     gilWaitMs: total(workers, (worker) => worker.gilWaitMs),
+    consumerCpuMs: consumers.some((worker) => worker.cpuMs === null) ? null : total(consumers, (worker) => worker.cpuMs!),
+    consumerCoreWaitMs: consumers.some((worker) => worker.coreWaitMs === null) ? null : total(consumers, (worker) => worker.coreWaitMs!),
     ms: run.ms,
     startupMs: run.startupMs,
     messagesPerSecond: run.ms > 0 ? consumed / (run.ms / 1000) : 0,

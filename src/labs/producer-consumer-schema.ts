@@ -6,6 +6,7 @@ import type { Config } from '../config.js'
 import { cpythonAnswerSchema, cpythonRequestSchema } from '../cpython/cpython-schema.js'
 import { StringEnum } from '../schema-helpers.js'
 import { CpythonProducerConsumerResultSchema } from './producer-consumer-cpython.js'
+import { THREAD_ENDED_DESCRIPTION, THREAD_ENDS, countFields, runFields } from './producer-consumer-fields.js'
 import { STOP_STYLES, WORK_KINDS } from './producer-consumer-messages.js'
 
 export const MAX_CAPACITY = 65_536
@@ -41,27 +42,12 @@ export function producerConsumerBodySchema (config: Config) {
 export type ProducerConsumerBody = Static<ReturnType<typeof producerConsumerBodySchema>>
 
 const Ms = (description: string) => Type.Number({ description })
-const THREAD_ENDS = ['returned', 'stuck', 'daemon'] as const
 
 export const ProducerConsumerReportSchema = Type.Object({
-  producers: Type.Integer(),
-  consumers: Type.Integer(),
-  capacity: Type.Integer(),
-  messages: Type.Integer(),
-  work: StringEnum(WORK_KINDS),
-  workUs: Type.Integer(),
+  ...runFields(),
   gil: Type.Boolean(),
   switchIntervalMs: Type.Number(),
-  stop: StringEnum(STOP_STYLES),
-  getTimeoutMs: Type.Integer(),
-  produced: Type.Integer({ description: 'messages put by all producers (sentinels not counted)' }),
-  consumed: Type.Integer({ description: 'messages taken by all consumers' }),
-  lost: Type.Integer({ description: 'produced ids no consumer took (0 when correct; seed-event: the messages put after the consumers had left)' }),
-  duplicates: Type.Integer({ description: 'ids taken more than once (0 when correct)' }),
-  leftInQueue: Type.Integer({ description: 'items still queued at the end (0 when correct)' }),
-  stuck: Type.Integer({ description: 'consumers still waiting in get() when nothing could wake them any more: reported, their threads terminated (0 when correct)' }),
-  stuckProducers: Type.Integer({ description: 'producers still waiting in put() on a full queue nobody takes from (0 when correct)' }),
-  timeouts: Type.Integer({ description: 'seed-event with getTimeoutMs: get(timeout=…) calls that timed out' }),
+  ...countFields(),
   ending: StringEnum(['returned', 'joined', 'stuck'] as const, { description: 'returned: every thread returned; joined: Queue.join() returned (the daemon consumers were ended); stuck: the watchdog found threads nothing could wake, and ended them' }),
   checksum: Type.Object({
     sum: Type.Integer({ description: 'sum of the consumed ids mod 2^32' }),
@@ -74,6 +60,8 @@ export const ProducerConsumerReportSchema = Type.Object({
   producerBlockedMs: Ms('time producers waited on a full queue, summed over producers'),
   consumerBlockedMs: Ms('time consumers waited on an empty queue, summed over consumers (waits that ended)'),
   gilWaitMs: Ms('time the threads waited for the GIL, summed (0 without gil)'),
+  consumerCpuMs: Type.Union([Type.Number(), Type.Null()], { description: 'CPU time the consumers ran, summed (Linux: each thread\'s scheduler clock); ÷ ms = the cores they kept busy at once: at most about 1 under the GIL with cpu work; null where a thread\'s clock cannot be read' }),
+  consumerCoreWaitMs: Type.Union([Type.Number(), Type.Null()], { description: 'time the consumers were runnable but waited for a core (the machine\'s other load), summed; (consumerCpuMs + this) ÷ ms = how many consumers wanted a core at once, whatever the load: about 1 under the GIL with cpu work, about consumers without it' }),
   ms: Ms('wall time from go to the end: the last thread returned, Queue.join() returned, or the stuck verdict (thread start-up excluded)'),
   startupMs: Ms('time to start every thread'),
   messagesPerSecond: Type.Number({ description: 'consumed ÷ ms' }),
@@ -84,8 +72,10 @@ export const ProducerConsumerReportSchema = Type.Object({
     count: Type.Integer({ description: 'messages this thread put or took' }),
     blockedMs: Ms('time this thread waited on a full (producer) or empty (consumer) queue'),
     gilWaitMs: Ms('time this thread waited for the GIL'),
+    cpuMs: Type.Union([Type.Number(), Type.Null()], { description: 'CPU time this thread ran from go to its end (waits for a core, the queue or the GIL not counted); null where it cannot be read' }),
+    coreWaitMs: Type.Union([Type.Number(), Type.Null()], { description: 'time this thread was runnable but waited for a core; null where it cannot be read' }),
     timeouts: Type.Integer({ description: 'seed-event: its get(timeout=…) calls that timed out' }),
-    ended: StringEnum(THREAD_ENDS, { description: 'returned; stuck (terminated: nothing could wake it); daemon (join: left in get() when Queue.join() returned, ended as daemon threads are at exit)' })
+    ended: StringEnum(THREAD_ENDS, { description: THREAD_ENDED_DESCRIPTION })
   })),
   cpython: cpythonAnswerSchema(CpythonProducerConsumerResultSchema)
 })

@@ -17,12 +17,14 @@
 import { availableParallelism } from 'node:os'
 import type { Config } from '../config.js'
 import { LabTimedOut, ShuttingDown } from '../errors.js'
+import { roundMs } from '../measure/round-ms.js'
+import { threadClock, type ThreadClock } from '../measure/thread-cpu.js'
 import { SharedBoundedQueue } from '../sync/bounded-queue.js'
 import { Gil } from '../sync/gil.js'
 import { WorkerGroup } from '../threads/worker-group.js'
 import { threadHandle } from '../threads/worker-handle.js'
 import { workerFile } from '../threads/worker-files.js'
-import { CONTROL_CELLS, Control, STAT_CELLS, Stat, ThreadState, type PcRole, type PcThreadToMain, type PcWorkerData, type StopStyle, type WorkKind } from './producer-consumer-messages.js'
+import { CONTROL_CELLS, Control, NO_CPU_CLOCK, STAT_CELLS, Stat, ThreadState, type PcRole, type PcThreadToMain, type PcWorkerData, type StopStyle, type WorkKind } from './producer-consumer-messages.js'
 import { buildReport, popcount, type Ending, type ProducerConsumerReport } from './producer-consumer-report.js'
 
 export interface ProducerConsumerSpec {
@@ -99,6 +101,16 @@ export function runProducerConsumer (spec: ProducerConsumerSpec, options: { maxM
   const roleOf = (slot: number): { role: PcRole, index: number } =>
     slot < producers ? { role: 'producer', index: slot } : { role: 'consumer', index: slot - producers }
   const stateOf = (slot: number) => Atomics.load(stats, slot * STAT_CELLS + Stat.STATE)
+  // Each thread's OS id (its ready message), to read the clock of a thread that never returned — stuck, or a daemon —
+  // before it is ended (a thread that returned wrote its own CPU_US and CORE_WAIT_US cells).
+  const threadIds = new Map<number, string | undefined>()
+  const clocksOf = (): Array<ThreadClock | null> => Array.from({ length: threads }, (_, slot) => {
+    const at = (cell: number) => Atomics.load(stats, slot * STAT_CELLS + cell)
+    if (at(Stat.CPU_AT_GO_US) === NO_CPU_CLOCK) return null
+    if (returned.has(slot)) return { runMs: at(Stat.CPU_US) / 1000, coreWaitMs: at(Stat.CORE_WAIT_US) / 1000 }
+    const now = threadClock(threadIds.get(slot))
+    return now ? { runMs: roundMs(now.runMs - at(Stat.CPU_AT_GO_US) / 1000), coreWaitMs: roundMs(now.coreWaitMs - at(Stat.CORE_WAIT_AT_GO_US) / 1000) } : null
+  })
 
   return new Promise<ProducerConsumerReport>((resolve, reject) => {
     let outcome: { error: Error } | { report: ProducerConsumerReport } | undefined
@@ -117,7 +129,7 @@ export function runProducerConsumer (spec: ProducerConsumerSpec, options: { maxM
       options.signal?.removeEventListener('abort', onAbort)
       outcome = 'error' in result
         ? result
-        : { report: buildReport(spec, { queue, seen, stats, returned, ending: result.ending, ms: performance.now() - goAt, startupMs }) }
+        : { report: buildReport(spec, { queue, seen, stats, returned, ending: result.ending, ms: performance.now() - goAt, startupMs, clocks: clocksOf() }) }
       group.kill()
       settle()
     }
@@ -152,6 +164,9 @@ export function runProducerConsumer (spec: ProducerConsumerSpec, options: { maxM
 
     const group: WorkerGroup<PcThreadToMain> = new WorkerGroup<PcThreadToMain>('labs', {
       isReady: (message) => message.type === 'ready',
+      onReady: (member, message) => {
+        if (message.type === 'ready') threadIds.set(member.slot, message.thread)
+      },
       onAllReady: (members) => {
         if (members.length < threads) return // one died before it was ready: onGone ends the run
         startupMs = performance.now() - spawnedAt
