@@ -12,6 +12,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { setImmediate as turn } from 'node:timers/promises'
 import type { LabThreadMessage } from '../src/labs/lab-thread-message.js'
+import { roundMs } from '../src/measure/round-ms.js'
 import type { CallerStyleResult, ExecutorThreadData } from '../src/labs/executor-messages.js'
 import { PoolClient } from '../src/labs/executor-pool.js'
 import { collect, Collected } from '../src/labs/executor-styles.js'
@@ -45,7 +46,7 @@ async function runStyle (style: number): Promise<CallerStyleResult> {
   // Node looks for unhandled rejections once the microtasks of a turn have run: let the last ones be reported.
   await turn()
   await turn()
-  const round = (ms: number | null) => ms === null ? null : Math.round(ms * 1000) / 1000
+  const round = (ms: number | null) => ms === null ? null : roundMs(ms)
   return {
     style: name,
     firstResultMs: round(collected.firstAt),

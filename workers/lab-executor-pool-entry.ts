@@ -13,6 +13,7 @@ import { BroadcastChannel, parentPort, workerData } from 'node:worker_threads'
 import type { LabThreadMessage } from '../src/labs/lab-thread-message.js'
 import type { Completion, ExecutorThreadData, TaskValue } from '../src/labs/executor-messages.js'
 import { ExecutorQueue } from '../src/labs/executor-queue.js'
+import { roundMs } from '../src/measure/round-ms.js'
 import { StartGate } from '../src/sync/start-gate.js'
 
 const data = workerData as ExecutorThreadData & { gate: SharedArrayBuffer }
@@ -32,7 +33,7 @@ function task (style: number, index: number): TaskValue {
     queue.count(style, 'raised')
     throw new Error(`task ${index} failed`)
   }
-  return { index, sleptMs: Math.round((performance.now() - started) * 1000) / 1000 }
+  return { index, sleptMs: roundMs(performance.now() - started) }
 }
 
 send({ type: 'ready' })

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { roundMs } from '../measure/round-ms.js'
 
 export interface PythonExit {
   /** exit code, or null when killed */
@@ -60,7 +61,7 @@ export function runPython (executable: string, args: string[], input: string, li
       limits.signal?.removeEventListener('abort', onAbort)
       child.stdout.destroy()
       child.stderr.destroy()
-      resolve({ code, stdout, stderr, timedOut, aborted, spawnError, ms: Math.round((performance.now() - started) * 1000) / 1000 })
+      resolve({ code, stdout, stderr, timedOut, aborted, spawnError, ms: roundMs(performance.now() - started) })
     }
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => { if (stdout.length < MAX_OUTPUT) stdout += chunk })
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => { if (stderr.length < MAX_OUTPUT) stderr += chunk })

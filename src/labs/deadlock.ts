@@ -15,6 +15,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { lockOrder, type DeadlockStrategy, type DeadlockThreadResult, type DeadlockWorkerData } from './deadlock-messages.js'
 import { findDeadlock, WaitForTable, type AbandonedLock, type DeadlockKind, type WaitForEdge, type WaitForSnapshot } from './deadlock-wait-for.js'
+import { roundMs } from '../measure/round-ms.js'
 import { SharedReentrantMutex } from '../sync/reentrant-mutex.js'
 import { LabThreadGroup, withinDeadline } from './race-deadlock-threads.js'
 
@@ -97,10 +98,6 @@ async function inspectionDue (exited: Promise<'exited'>, ms: number): Promise<'i
   }
 }
 
-function round (ms: number): number {
-  return Math.round(ms * 1000) / 1000
-}
-
 export async function runDeadlockLab (options: DeadlockOptions, limits: DeadlockLimits): Promise<DeadlockReport> {
   const { workers, strategy, watchdogMs } = options
   const locks = new SharedArrayBuffer(workers * Int32Array.BYTES_PER_ELEMENT)
@@ -163,9 +160,9 @@ export async function runDeadlockLab (options: DeadlockOptions, limits: Deadlock
     releases: final.rows.reduce((sum, row) => sum + row.releases, 0),
     detectedBy: deadlocked ? 'watchdog wait-for graph' : null,
     resolvedBy: terminated.size > 0 ? `terminated ${terminated.size} workers` : null,
-    detectedAfterMs: detectedAfterMs === null ? null : round(detectedAfterMs),
-    ms: round(endedAt - startedAt),
-    startupMs: round(startupMs),
+    detectedAfterMs: detectedAfterMs === null ? null : roundMs(detectedAfterMs),
+    ms: roundMs(endedAt - startedAt),
+    startupMs: roundMs(startupMs),
     inspections,
     perWorker: final.rows.map((row, worker) => ({
       worker,

@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto'
 import type { CallerStyleResult, ExecutorStyle, ExecutorTasks, ExecutorThreadData } from './executor-messages.js'
 import { ExecutorQueue } from './executor-queue.js'
+import { roundMs } from '../measure/round-ms.js'
 import type { ExecutorReport } from './executor-schema.js'
 import { LabThreadGroup, withinDeadline } from './race-deadlock-threads.js'
 import { seededRandom } from '../workloads/seeded-random.js'
@@ -53,10 +54,6 @@ export function poolMakespanMs (durationsMs: readonly number[], workers: number)
     freeAt[soonest] = freeAt[soonest]! + duration
   }
   return Math.max(0, ...freeAt)
-}
-
-function round (ms: number): number {
-  return Math.round(ms * 1000) / 1000
 }
 
 export async function runExecutorLab (options: ExecutorOptions, limits: ExecutorLimits): Promise<ExecutorReport> {
@@ -107,7 +104,7 @@ export async function runExecutorLab (options: ExecutorOptions, limits: Executor
       return { ...style, exceptionsRaised: raised, exceptionsLost: raised - style.exceptionsSeen, tasksRun: started, cancelled: durationsMs.length - started }
     }),
     callerDied: died === undefined ? null : { style: styles[seen.length]!, error: died },
-    startupMs: round(startupMs),
-    ms: round(ms)
+    startupMs: roundMs(startupMs),
+    ms: roundMs(ms)
   }
 }

@@ -8,14 +8,12 @@ import type { CpythonAnswer } from '../cpython/cpython-schema.js'
 import { StringEnum } from '../schema-helpers.js'
 import type { RaceOptions } from './race.js'
 import { RACE_STRATEGIES } from './race-messages.js'
+import { tallyFields } from './race-tally-schema.js'
 
-const Tally = {
-  expected: Type.Integer({ description: 'workers × increments (or × updates)' }),
-  actual: Type.Integer({ description: 'the counter after every thread has been joined' }),
-  lostUpdates: Type.Integer({ description: 'expected − actual' }),
-  ms: Type.Number({ description: 'first thread start → last thread end, time.perf_counter() in the threads' }),
-  startupMs: Type.Number({ description: 'Thread.start() of the first → every thread at the threading.Barrier' })
-}
+const Tally = tallyFields({
+  ms: 'first thread start → last thread end, time.perf_counter() in the threads',
+  startupMs: 'Thread.start() of the first → every thread at the threading.Barrier'
+})
 
 export const CpythonRaceResultSchema = Type.Object({
   workers: Type.Integer(),
