@@ -16,12 +16,12 @@ interface Lesson {
 const LESSONS: Record<RaceStrategy, Lesson> = {
   unsafe: {
     python: 'x += 1',
-    withGil: 'CPython 3.10+ with the GIL: loses nothing. The eval loop may switch threads only at a loop\'s backward jump or a call\'s entry, never between the read of x and its write (CPython 3.9, which could switch between almost any two bytecodes, lost 0.85–1.3 M of 2 M).',
+    withGil: 'CPython 3.10+ with the GIL: loses nothing. The eval loop may switch threads only at a loop\'s backward jump, a Python function\'s entry or a C call\'s return, never between the read of x and its write (CPython 3.9, which could switch between almost any two bytecodes, lost 0.85–1.3 M of 2 M).',
     withoutGil: 'the free-threaded 3.13t / C case: threads run at the same time on different cores, two of them read the same value and one write overwrites the other.'
   },
   'unsafe-call': {
     python: 'x = x + one()',
-    withGil: 'loses updates even with the GIL: the call\'s entry is a switch point between the read of x and its write, and every increment made by the threads that run meanwhile is overwritten.',
+    withGil: 'loses updates even with the GIL: the call is a switch point between the read of x and its write, and every increment made by the threads that run meanwhile is overwritten.',
     withoutGil: 'the free-threaded 3.13t / C case: loses updates like x += 1, the call only widening the gap between read and write.'
   },
   atomic: {
