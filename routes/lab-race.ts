@@ -7,7 +7,8 @@ import { runRaceLab } from '../src/labs/race.js'
 import { CpythonRaceResultSchema, runRaceOriginal } from '../src/labs/race-cpython.js'
 import { oneRunAtATime } from '../src/labs/one-run-at-a-time.js'
 import { RACE_STRATEGIES } from '../src/labs/race-messages.js'
-import { StringEnum } from '../src/schema-helpers.js'
+import { tallyFields } from '../src/labs/race-tally-schema.js'
+import { StringEnum, switchIntervalSchema } from '../src/schema-helpers.js'
 
 const ErrorRef = { $ref: 'Error#' }
 
@@ -22,8 +23,8 @@ function raceBodySchema (config: Config) {
       default: [...RACE_STRATEGIES],
       description: 'unsafe: x += 1, a plain read-modify-write (with gil: loses nothing, as CPython 3.10+; without: the free-threaded 3.13t / C case, loses updates); unsafe-call: x = x + one(), a call between the read and the write (loses updates with the GIL too: the call is a switch point); atomic: Atomics.add (no Python equivalent); mutex: with lock: x += 1. Run in this order, each in fresh threads.'
     }),
-    gil: Type.Boolean({ default: false, description: 'true: the threads share an emulated GIL that switches only where CPython 3.10+ may (a loop\'s backward jump, a call\'s entry); false, the default: no GIL, as in free-threaded CPython 3.13t or C code' }),
-    switchIntervalMs: Type.Number({ minimum: 0.1, maximum: 1000, default: 5, description: 'with gil: a thread holding the GIL hands it over at its next switch point after another has waited this long (CPython: sys.getswitchinterval() = 5 ms; the CPython original sets it too)' }),
+    gil: Type.Boolean({ default: false, description: 'true: the threads share an emulated GIL that switches only where CPython 3.10+ may (a loop\'s backward jump, a Python function\'s entry, a C call\'s return: where each strategy\'s Python statement has them); false, the default: no GIL, as in free-threaded CPython 3.13t or C code' }),
+    switchIntervalMs: switchIntervalSchema('with gil: a thread holding the GIL hands it over at its next switch point after another has waited this long; the CPython original sets it too'),
     record: Type.Optional(Type.Object({
       workers: Type.Integer({ minimum: 1, maximum: maxWorkers, default: Math.min(4, maxWorkers), description: 'threads updating the record (LAB_MAX_WORKERS)' }),
       updates: Type.Integer({ minimum: 1, maximum: config.LAB_MAX_OPERATIONS, default: Math.min(10, config.LAB_MAX_OPERATIONS), description: 'updates per thread (LAB_MAX_OPERATIONS)' }),
@@ -34,12 +35,8 @@ function raceBodySchema (config: Config) {
 }
 
 const Tally = {
-  expected: Type.Integer({ description: 'what the counter reads if no update is lost' }),
-  actual: Type.Integer({ description: 'what it reads after every thread has exited' }),
-  lostUpdates: Type.Integer({ description: 'expected − actual' }),
-  ms: Type.Number({ description: 'first thread start → last thread end, measured in the threads' }),
-  startupMs: Type.Number({ description: 'spawn → every thread waiting at the start gate' }),
-  gilSwitches: Type.Optional(Type.Integer({ description: 'with gil: how often the GIL changed hands (acquisitions after each thread\'s first); under the GIL a lost update needs a switch between a read and its write' }))
+  ...tallyFields({ ms: 'first thread start → last thread end, measured in the threads', startupMs: 'spawn → every thread waiting at the start gate' }),
+  gilSwitches: Type.Optional(Type.Integer({ description: 'with gil: how often the GIL changed hands from one thread to another (CPython\'s switch_number; a thread taking it back after a sleep nobody used is no switch); under the GIL a lost update needs a switch between a read and its write' }))
 }
 const Meaning = Type.String({ description: 'what this result stands for in Python, with or without the GIL (docs/labs/race.md)' })
 
