@@ -4,7 +4,7 @@ import { once } from 'node:events'
 import { Gil, type GilShared } from '../src/sync/gil.js'
 import { spawnThread } from '../src/threads/worker-files.js'
 
-/** cells[TURNS] of src/sync/gil.ts: incremented on every acquisition of the lock. */
+/** cells[TURNS] of src/sync/gil.ts: incremented whenever the lock changes hands (CPython's switch_number). */
 const TURNS = 2
 const RUN_MS = 1200
 const SWITCH_INTERVAL_MS = 5
