@@ -6,9 +6,10 @@
  *   thread: [gil: acquire the run's GIL] loop on cells[COUNTER] [release] ──▶ 'result' { startedAt, endedAt } ──▶ exits
  *
  * With `gil`, the threads share one emulated GIL (src/sync/gil.ts) and may hand it over only where CPython 3.10+'s
- * eval loop checks for a drop request: at a loop's backward jump and at a function call's entry (its RESUME). So a
- * plain `x += 1` (read, add, write, then the back-edge) is never split by a switch, and `x = x + one()` is: the call
- * sits between the read and the write. Blocking waits (the record's sleep, a taken lock) release the GIL, as
+ * eval loop checks for a drop request in these statements: at a loop's backward jump and at a Python function's
+ * entry (its RESUME; CPython also checks as a C call returns, and no strategy calls C code between a read and its
+ * write). So a plain `x += 1` (read, add, write, then the back-edge) is never split by a switch, and `x = x + one()`
+ * is: the call sits between the read and the write. Blocking waits (the record's sleep, a taken lock) release the GIL, as
  * time.sleep and Lock.acquire do.
  */
 import { parentPort, workerData } from 'node:worker_threads'
@@ -63,7 +64,7 @@ function unsafeIncrements (count: number): void {
 
 /**
  * `x = x + one()`: the read, then a call, then the write (JS, like Python, evaluates the left operand first). With
- * the GIL the call's entry is a switch point between the read and the write: every increment other threads make
+ * the GIL the call (its entry) is a switch point between the read and the write: every increment other threads make
  * while this one is switched out is overwritten by its stale value + 1 (CPython 3.12 lost 443 k of 800 k).
  */
 function unsafeCallIncrements (count: number): void {
