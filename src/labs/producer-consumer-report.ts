@@ -53,7 +53,7 @@ export interface ProducerConsumerReport extends ProducerConsumerSpec {
   gilWaitMs: number
   /** CPU time of the consumers, summed: ÷ ms = the cores they kept busy at once (null where it cannot be read) */
   consumerCpuMs: number | null
-  /** the consumers' waits for a core, summed: with consumerCpuMs, ÷ ms = how many wanted a core at once */
+  /** the consumers' waits for a core, summed: with consumerCpuMs, ÷ ms = how many were running or waiting for a core at once */
   consumerCoreWaitMs: number | null
   /** from 'go' to the end (the last thread returned, Queue.join() returned, or the watchdog's stuck verdict) */
   ms: number

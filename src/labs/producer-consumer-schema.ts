@@ -4,7 +4,7 @@
 import { Type, type Static } from 'typebox'
 import type { Config } from '../config.js'
 import { cpythonAnswerSchema, cpythonRequestSchema } from '../cpython/cpython-schema.js'
-import { StringEnum } from '../schema-helpers.js'
+import { StringEnum, switchIntervalSchema } from '../schema-helpers.js'
 import { CpythonProducerConsumerResultSchema } from './producer-consumer-cpython.js'
 import { THREAD_ENDED_DESCRIPTION, THREAD_ENDS, countFields, runFields } from './producer-consumer-fields.js'
 import { STOP_STYLES, WORK_KINDS } from './producer-consumer-messages.js'
@@ -33,7 +33,7 @@ export function producerConsumerBodySchema (config: Config) {
     work: StringEnum(WORK_KINDS, { default: 'cpu', description: 'the consumer\'s work per message: cpu (pure-Python work: holds the GIL) or io (a sleep, time.sleep: releases it)' }),
     workUs: Type.Integer({ minimum: 0, maximum: MAX_WORK_US, default: 0, description: 'work per message on the consumer, µs' }),
     gil: Type.Boolean({ default: false, description: 'the lab\'s threads share an emulated GIL (CPython with its GIL); false: free-threaded 3.13t, or C code that releases it' }),
-    switchIntervalMs: Type.Number({ minimum: 0.1, maximum: 1000, default: 5, description: 'with gil: a thread holding the GIL hands it over after this long when another waits (CPython: sys.getswitchinterval() = 5 ms)' }),
+    switchIntervalMs: switchIntervalSchema('with gil: a thread holding the GIL hands it over after this long when another waits'),
     stop: StringEnum(STOP_STYLES, { default: 'sentinel', description: STOP_DESCRIPTION }),
     getTimeoutMs: Type.Integer({ minimum: 0, maximum: 10_000, default: 0, description: 'seed-event only: the consumers\' get(timeout=…) in ms; 0 = get() with no timeout, as the seed wrote it (a consumer can then wait forever)' }),
     cpython: cpythonRequestSchema()
@@ -61,7 +61,7 @@ export const ProducerConsumerReportSchema = Type.Object({
   consumerBlockedMs: Ms('time consumers waited on an empty queue, summed over consumers (waits that ended)'),
   gilWaitMs: Ms('time the threads waited for the GIL, summed (0 without gil)'),
   consumerCpuMs: Type.Union([Type.Number(), Type.Null()], { description: 'CPU time the consumers ran, summed (Linux: each thread\'s scheduler clock); ÷ ms = the cores they kept busy at once: at most about 1 under the GIL with cpu work; null where a thread\'s clock cannot be read' }),
-  consumerCoreWaitMs: Type.Union([Type.Number(), Type.Null()], { description: 'time the consumers were runnable but waited for a core (the machine\'s other load), summed; (consumerCpuMs + this) ÷ ms = how many consumers wanted a core at once, whatever the load: about 1 under the GIL with cpu work, about consumers without it' }),
+  consumerCoreWaitMs: Type.Union([Type.Number(), Type.Null()], { description: 'time the consumers were runnable but waited for a core (the machine\'s other load), summed; (consumerCpuMs + this) ÷ ms = how many consumers were running or waiting for a core at once: with cpu work and no GIL about `consumers`, whatever the load (each spins the whole run); under the GIL the waiters sleep, but on a busy machine every wake-up waits for a core too' }),
   ms: Ms('wall time from go to the end: the last thread returned, Queue.join() returned, or the stuck verdict (thread start-up excluded)'),
   startupMs: Ms('time to start every thread'),
   messagesPerSecond: Type.Number({ description: 'consumed ÷ ms' }),

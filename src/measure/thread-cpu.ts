@@ -9,8 +9,8 @@
  *   field 2: time it was runnable but waited for a core (other threads, other processes had them)
  * Sleeping — on the queue, on the emulated GIL — is in neither. Summed over threads and divided by wall time, the
  * first is how many cores they kept busy (the machine's other load lowers it), and the first two together how many
- * of them wanted a core at once: that second figure does not depend on other load, only on the program (under the
- * GIL one cpu thread at a time; without it, all of them).
+ * of them were running or waiting for a core at once: for threads that never sleep (a cpu loop without a GIL) that
+ * is their number, whatever the load — other load only moves time from the first field to the second.
  */
 import { readFileSync, readlinkSync } from 'node:fs'
 
