@@ -7,6 +7,7 @@
  *   threads: update COUNTER ──▶ exit ──▶ main: expected vs Atomics.load(COUNTER), time first start → last end
  */
 import { availableParallelism } from 'node:os'
+import { roundMs } from '../measure/round-ms.js'
 import { Gil } from '../sync/gil.js'
 import { LabThreadGroup, withinDeadline } from './race-deadlock-threads.js'
 import { raceLesson, recordMeaning } from './race-lessons.js'
@@ -72,15 +73,11 @@ async function runGroup (what: string, data: ThreadData, expected: number, deadl
   const results = group.results()
   const actual = Atomics.load(new Int32Array(memory), RaceCell.COUNTER)
   const ms = Math.max(...results.map((result) => result.endedAt)) - Math.min(...results.map((result) => result.startedAt))
-  const tally: Tally = { expected, actual, lostUpdates: expected - actual, ms: round(ms), startupMs: round(startupMs) }
+  const tally: Tally = { expected, actual, lostUpdates: expected - actual, ms: roundMs(ms), startupMs: roundMs(startupMs) }
   // The turn count moves whenever the lock changes hands, its first holder's first acquisition included (from
   // nobody: no switch). A thread that takes it back after a sleep nobody used (one worker's record) moves nothing.
   if (gil) tally.gilSwitches = Math.max(Gil.turns(gil.buffer) - 1, 0)
   return tally
-}
-
-function round (ms: number): number {
-  return Math.round(ms * 1000) / 1000
 }
 
 export async function runRaceLab (options: RaceOptions, limits: RaceLimits): Promise<RaceReport> {
