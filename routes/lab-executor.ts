@@ -3,7 +3,7 @@ import type { Config } from '../src/config.js'
 import { runOriginal } from '../src/cpython/run-original.js'
 import { InvalidField } from '../src/errors.js'
 import { poolMakespanMs, runExecutorLab, taskDurations, type ExecutorOptions } from '../src/labs/executor.js'
-import { DEFAULT_TASKS, ExecutorReportSchema, executorBodySchema, type CpythonExecutorReport, type ExecutorBody } from '../src/labs/executor-schema.js'
+import { DEFAULT_TASKS, ExecutorReportSchema, executorBodySchema, CpythonExecutorSchema, type CpythonExecutorReport, type ExecutorBody } from '../src/labs/executor-schema.js'
 import { oneRunAtATime } from '../src/labs/one-run-at-a-time.js'
 
 const ErrorRef = { $ref: 'Error#' }
@@ -54,7 +54,7 @@ const executorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return guard(async (signal) => {
       const report = await runExecutorLab(options, { maxMs: config.LAB_MAX_MS, signal })
       const cpython = await runOriginal<CpythonExecutorReport>({
-        requested: request.body.cpython, script: 'executor.py', params: cpythonParams(options), executable: config.PYTHON, timeoutMs: config.LAB_MAX_MS, signal, what: 'executor lab'
+        requested: request.body.cpython, script: 'executor.py', params: cpythonParams(options), resultSchema: CpythonExecutorSchema, executable: config.PYTHON, timeoutMs: config.LAB_MAX_MS, signal, what: 'executor lab'
       })
       return { ...report, cpython }
     })

@@ -52,6 +52,7 @@ export function runProducerConsumerOriginal (run: ProducerConsumerOriginalRun): 
   return runOriginal<CpythonProducerConsumerResult>({
     requested: run.requested,
     script: 'producer_consumer.py',
+    resultSchema: CpythonProducerConsumerResultSchema,
     params: { ...params, maxMs: run.maxMs },
     executable: run.executable,
     timeoutMs: run.maxMs,

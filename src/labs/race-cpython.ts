@@ -55,6 +55,7 @@ export function runRaceOriginal (run: RaceOriginalRun): Promise<CpythonAnswer<Cp
   return runOriginal<CpythonRaceResult>({
     requested: run.requested,
     script: 'race.py',
+    resultSchema: CpythonRaceResultSchema,
     params: { workers, increments, strategies, switchIntervalMs, record: record ?? null, maxMs: run.maxMs },
     executable: run.executable,
     timeoutMs: run.maxMs,
