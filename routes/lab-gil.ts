@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { runOriginal } from '../src/cpython/run-original.js'
 import { runGilLab } from '../src/labs/gil.js'
-import { GilLabReportSchema, gilBodySchema, type CpythonGilReport } from '../src/labs/gil-schema.js'
+import { GilLabReportSchema, gilBodySchema, CpythonGilSchema, type CpythonGilReport } from '../src/labs/gil-schema.js'
 import { oneRunAtATime } from '../src/labs/one-run-at-a-time.js'
 
 const ErrorRef = { $ref: 'Error#' }
@@ -24,7 +24,7 @@ const gilRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const report = await runGilLab(options, { maxMs: config.LAB_MAX_MS, signal })
       const cpython = await runOriginal<CpythonGilReport>({
         // maxMs: the script bounds its own waits too (run by hand it has no service to kill it)
-        requested, script: 'gil.py', params: { ...options, maxMs: config.LAB_MAX_MS }, executable: config.PYTHON, timeoutMs: config.LAB_MAX_MS, signal, what: 'GIL lab'
+        requested, script: 'gil.py', params: { ...options, maxMs: config.LAB_MAX_MS }, resultSchema: CpythonGilSchema, executable: config.PYTHON, timeoutMs: config.LAB_MAX_MS, signal, what: 'GIL lab'
       })
       return { ...report, cpython }
     })

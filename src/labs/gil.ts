@@ -14,6 +14,7 @@
  */
 import { availableParallelism } from 'node:os'
 import { LatencyStats } from '../measure/latency-stats.js'
+import { roundMs } from '../measure/round-ms.js'
 import { Gil, type GilShared } from '../sync/gil.js'
 import { GIL_LAB_CELLS, type GilLabRole, type GilLabRoleResult, type GilLabStep, type GilLabThreadData, type GilLabThreadResult, type ReleasePhase } from './gil-messages.js'
 import type { GilLabOptions, GilLabReport, LatencySample, PhaseResult } from './gil-schema.js'
@@ -27,8 +28,6 @@ export interface GilLabLimits {
 }
 
 type Result<R extends GilLabRoleResult['role']> = GilLabRoleResult & { role: R }
-
-const round = (ms: number) => Math.round(ms * 1000) / 1000
 
 /** Rounds of the four release phases in turn: a change in the machine's load then falls on every phase alike. */
 export const RELEASE_REPEATS = 2
@@ -48,7 +47,7 @@ function summary (values: readonly number[]): LatencySample {
   const stats = new LatencyStats()
   for (const value of values) stats.record(value)
   const { mean, p50, p99, max } = stats.summary() ?? { mean: 0, p50: 0, p99: 0, max: 0 }
-  return { mean: round(mean), p50: round(p50), p99: round(p99), max: round(max) }
+  return { mean: roundMs(mean), p50: roundMs(p50), p99: roundMs(p99), max: roundMs(max) }
 }
 
 /** The lab's steps, each with the roles of its threads by slot and a lock of its own (none: the free-threaded run). */
@@ -84,7 +83,7 @@ function holdOf (threads: number, spins: Array<Result<'spin'>>): GilLabReport['h
   const holds = spins.flatMap((result) => result.holds)
   const ms = Math.max(...spins.map((result) => result.endedAt)) - Math.min(...spins.map((result) => result.startedAt))
   const held = holds.length > 0 ? summary(holds) : null
-  return { threads, ms: round(ms), switches: holds.length, meanHoldMs: held?.mean ?? null, medianHoldMs: held?.p50 ?? null }
+  return { threads, ms: roundMs(ms), switches: holds.length, meanHoldMs: held?.mean ?? null, medianHoldMs: held?.p50 ?? null }
 }
 
 function releaseOf (bytes: number, phases: Array<{ phase: ReleasePhase, ms: number, counted: number, calls: number }>): GilLabReport['release'] {
@@ -93,7 +92,7 @@ function releaseOf (bytes: number, phases: Array<{ phase: ReleasePhase, ms: numb
   const rows: PhaseResult[] = phases.map((edge) => ({
     phase: edge.phase,
     what: PHASE_MEANING[edge.phase],
-    ms: round(edge.ms),
+    ms: roundMs(edge.ms),
     calls: edge.calls,
     counterIterations: edge.counted,
     counterShare: alone > 0 ? Math.round(pace(edge) / alone * 1000) / 1000 : 0
@@ -145,13 +144,13 @@ export async function runGilLab (options: GilLabOptions, limits: GilLabLimits): 
     cores: availableParallelism(),
     switchIntervalMs: options.switchIntervalMs,
     hold: hold.threads.map((n, i) => holdOf(n, played<'spin'>(holdSteps[i]!))),
-    convoy: { ioMs: convoy.ioMs, rounds: convoy.rounds, alone: aloneMs, besideCpu: besideMs, addedMs: round(besideMs.p50 - aloneMs.p50) },
+    convoy: { ioMs: convoy.ioMs, rounds: convoy.rounds, alone: aloneMs, besideCpu: besideMs, addedMs: roundMs(besideMs.p50 - aloneMs.p50) },
     speedup: {
       threads: speedup.threads,
-      oneThreadMs: round(oneMs),
-      allThreadsMs: round(allMs),
-      speedup: round(speedup.threads * oneMs / allMs),
-      withoutGil: { allThreadsMs: round(freeMs), speedup: round(speedup.threads * oneMs / freeMs) }
+      oneThreadMs: roundMs(oneMs),
+      allThreadsMs: roundMs(allMs),
+      speedup: roundMs(speedup.threads * oneMs / allMs),
+      withoutGil: { allThreadsMs: roundMs(freeMs), speedup: roundMs(speedup.threads * oneMs / freeMs) }
     },
     release: releaseOf(release.bytes, played<'hash'>(hashed).find((result) => result.role === 'hash')!.phases)
   }
