@@ -1,10 +1,12 @@
 // The compare experiment (POST /experiments/compare): a small form, then speedup against N per mode with the ideal
-// line and each mode's Universal Scalability Law fit and its predicted peak (docs/experiments.md).
+// line and each mode's Universal Scalability Law fit and its predicted peak (docs/experiments.md); with cpython ticked,
+// CPython's start-up and hash runs beside them (compare-cpython.js).
 
 import { api } from './api.js'
 import { speedupChart } from './charts.js'
 import { el, fill, ms, num, pct } from './dom.js'
 import { field, objectFields, paramsByWorkload } from './form.js'
+import { compareCpython } from './compare-cpython.js'
 
 const ERR = (error) => `${error.code ?? 'ERROR'}: ${error.message}`
 
@@ -19,6 +21,8 @@ export function comparePanel (form, result, { openapi, info, onDone }) {
   const jobParams = paramsByWorkload(openapi.paths['/jobs'].post.requestBody.content['application/json'].schema)
   const workload = field('workload', properties.workload, { required: true, idPrefix: 'cmp' })
   const tasks = field('tasks', properties.tasks, { idPrefix: 'cmp', value: 200 })
+  // After the Node runs, python/compare.py on CPython (absent from a service without the field).
+  const cpython = properties.cpython ? field('cpython', properties.cpython, { idPrefix: 'cmp' }) : undefined
   const modeNames = properties.modes?.items?.enum ?? info.modes
   const unavailable = info.unavailableModes ?? {}
   const boxes = modeNames.map((mode) => {
@@ -41,6 +45,7 @@ export function comparePanel (form, result, { openapi, info, onDone }) {
         el('small', { id: 'cmp-concurrency-hint' }, `comma-separated; at most ${info.limits?.MAX_COMPARE_RUNS ?? '?'} runs (MAX_COMPARE_RUNS)`))),
     el('fieldset', {}, el('legend', {}, 'modes (inline ×1 is always the baseline)'), el('div', { class: 'actions' }, boxes.map((box) => box.element))),
     paramsHolder,
+    cpython?.element,
     el('div', { class: 'actions' }, submit, status))
   workload.input.addEventListener('change', showParams)
   showParams()
@@ -56,8 +61,9 @@ export function comparePanel (form, result, { openapi, info, onDone }) {
     if (concurrency.length) body.concurrency = [...new Set(concurrency)]
     const paramValues = paramsFields.read()
     if (paramValues) body.params = paramValues
+    if (cpython?.read()) body.cpython = true
     submit.disabled = true
-    status.textContent = 'running every mode at every level, one job after another…'
+    status.textContent = `running every mode at every level, one job after another${body.cpython ? ', then CPython' : ''}…`
     const started = Date.now()
     try {
       const answer = await api('/experiments/compare', { method: 'POST', body })
@@ -89,6 +95,7 @@ function render (container, answer) {
     el('div', { class: 'table-wrap' }, el('table', {},
       el('thead', {}, el('tr', {}, ['mode', 'conc.', 'workers', 'tasks/s', 'speedup', 'efficiency', 'CPU', 'start-up', 'status'].map((name) => el('th', { scope: 'col' }, name)))),
       el('tbody', {}, rows))),
-    answer.skipped?.length ? el('details', {}, el('summary', {}, `${answer.skipped.length} combinations skipped`), el('ul', {}, answer.skipped.map((skip) => el('li', {}, `${skip.mode} ×${skip.concurrency}: ${skip.reason}`)))) : undefined)
+    answer.skipped?.length ? el('details', {}, el('summary', {}, `${answer.skipped.length} combinations skipped`), el('ul', {}, answer.skipped.map((skip) => el('li', {}, `${skip.mode} ×${skip.concurrency}: ${skip.reason}`)))) : undefined,
+    compareCpython(answer))
   speedupChart(chart, answer)
 }

@@ -15,7 +15,8 @@ import { pythonForTests } from '../support/python.js'
  * `/` sends a browser to the page; a job submitted through the form moves the progress bar and draws its charts
  * with data; a long job is cancelled from the page; two jobs are overlaid ("× faster"); with API_TOKEN the page asks
  * for the token; every lab runs from its form (issue 14: the GIL and executor labs too), and with python3 the
- * deadlock, GIL, executor and timer answers show their CPython block. No console errors anywhere. Screenshots stay in
+ * compare (its start-up and hash tables) and the deadlock, GIL, executor and timer answers show their CPython
+ * part. No console errors anywhere. Screenshots stay in
  * a temp dir (its path is logged).
  */
 
@@ -268,6 +269,7 @@ test('compare and the labs from the page: speedups with the scaling-law fit, los
   assert.match(await page.locator('#compare-fits').textContent() ?? '', /async: .*λ [\d.]+ tasks\/s, σ/)
   assert.ok(await canvasColours(page, '#compare-chart') > 2, 'the speedup chart is drawn')
   assert.equal(await page.locator('#compare-result .table-wrap tbody tr').count(), 4, `the baseline and three runs: ${await page.locator('#compare-result .table-wrap tbody').textContent()}`)
+  assert.equal(await page.locator('#compare-cpython').count(), 0, 'no CPython part unless cpython is ticked')
   await page.locator('#compare').scrollIntoViewIfNeeded()
   await screenshot(t, page, '5-compare')
 
@@ -301,6 +303,65 @@ test('compare and the labs from the page: speedups with the scaling-law fit, los
   assert.equal(await page.locator('#lab-timers-answer svg circle').count(), 3)
   await page.locator('#labs').scrollIntoViewIfNeeded()
   await screenshot(t, page, '6-labs')
+  assertNoErrors(errors)
+  t.diagnostic(`took ${Date.now() - started} ms`)
+})
+
+const MS = /^[\d.]+ (ms|µs)$/
+
+test('compare with cpython ticked: CPython\'s thread and process-pool start-up per start method and its hash runs, beside Node\'s', { skip: chromium.skip, timeout: 60_000 }, async (t) => {
+  const started = Date.now()
+  const { url } = await listenTestApp(t, { POOL_SIZE: 2, PYTHON: python.executable })
+  const { page, errors } = await launchBrowser(t)
+  await page.goto(`${url}/ui/`)
+  await page.waitForSelector('body[data-ready="true"]')
+
+  // Small: 8 hash tasks of 64 KiB, 2 rounds, threads and processes at 1 and 2
+  const box = page.locator('#compare-form input[type="checkbox"][name="cpython"]')
+  assert.equal(await box.isChecked(), false, 'the cpython box is in the form, not ticked')
+  await page.locator('#compare-form select[name="workload"]').selectOption('hash')
+  await page.locator('#compare-form [name="tasks"]').fill('8')
+  for (const mode of await page.locator('#compare-form input[id^="cmp-mode-"]:not([disabled])').all()) {
+    await mode.setChecked(['threads', 'processes'].includes(await mode.getAttribute('value') ?? ''))
+  }
+  await page.locator('#cmp-concurrency').fill('1, 2')
+  await page.locator('#compare-form [name="params.bytes"]').fill('65536')
+  await page.locator('#compare-form [name="params.rounds"]').fill('2')
+  await box.check()
+  await page.locator('#compare-submit').click()
+  await waitInPage(page, 'document.querySelector("#compare-cpython") !== null || /:/.test(document.querySelector("#compare-status").textContent)', 50_000)
+  assert.doesNotMatch(await page.locator('#compare-status').textContent() ?? '', /:/, 'the compare ran')
+  const nodeRows = await tableRows(page, '#compare-result > .table-wrap')
+  assert.deepEqual(nodeRows.map(([mode, concurrency]) => `${mode} ×${concurrency}`), ['inline * ×1', 'threads ×1', 'threads ×2', 'processes ×1', 'processes ×2'])
+
+  const block = await page.locator('#compare-cpython').textContent() ?? ''
+  if (python.skip) {
+    assert.match(block, /^CPython did not run: /, 'without python3 the part says why')
+    t.diagnostic(`CPython part not checked: ${python.skip}`)
+    return
+  }
+  assert.match(block, /^CPython 3\.\d+\.\d+ \((with its GIL|GIL off)[^)]*\), python\/compare\.py with the same parameters/)
+  // Start-up at each level: Node's threads and processes, CPython's threads and a pool per start method (Linux has all three)
+  const startup = await tableRows(page, '#compare-cpython-startup')
+  assert.deepEqual(startup.map(([level]) => level), ['N = 1', 'N = 2'])
+  for (const [level, nodeThreads, nodeProcesses, threads, ...pools] of startup) {
+    assert.match(nodeThreads!, MS, `${level}: Node threads`)
+    assert.match(nodeProcesses!, MS, `${level}: Node processes`)
+    assert.match(threads!, /^[\d.]+ (ms|µs) \(median [\d.]+ (ms|µs)\)$/, `${level}: CPython threads`)
+    assert.equal(pools.length, 3, 'fork, forkserver, spawn')
+    for (const pool of pools) assert.match(pool, MS, `${level}: a process pool's start-up`)
+  }
+  // The hash runs: ThreadPoolExecutor (a reference to the data) and a spawn ProcessPoolExecutor (each child its copy)
+  const hash = await tableRows(page, '#compare-cpython-hash')
+  assert.deepEqual(hash.map((row) => row.slice(0, 4).join(' ')), [
+    'ThreadPoolExecutor – 1 reference', 'ThreadPoolExecutor – 2 reference', 'ProcessPoolExecutor spawn 1 seeded', 'ProcessPoolExecutor spawn 2 seeded'])
+  for (const [executor, , workers, , wall, tasksPerSec, node] of hash) {
+    assert.match(wall!, MS, `${executor} ×${workers}: wall`)
+    assert.ok(Number(tasksPerSec) > 0, `${executor} ×${workers}: tasks/s ${tasksPerSec}`)
+    assert.match(node!, new RegExp(`^[\\d.]+ \\(${executor === 'ThreadPoolExecutor' ? 'threads' : 'processes'}, [\\d.]+ (ms|µs)\\)$`), `${executor} ×${workers}: Node's mode beside it`)
+  }
+  await page.locator('#compare-cpython').scrollIntoViewIfNeeded()
+  await screenshot(t, page, '5b-compare-cpython')
   assertNoErrors(errors)
   t.diagnostic(`took ${Date.now() - started} ms`)
 })
