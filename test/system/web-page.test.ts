@@ -360,6 +360,7 @@ test('compare with cpython ticked: CPython\'s thread and process-pool start-up p
     assert.ok(Number(tasksPerSec) > 0, `${executor} ×${workers}: tasks/s ${tasksPerSec}`)
     assert.match(node!, new RegExp(`^[\\d.]+ \\(${executor === 'ThreadPoolExecutor' ? 'threads' : 'processes'}, [\\d.]+ (ms|µs)\\)$`), `${executor} ×${workers}: Node's mode beside it`)
   }
+  for (const row of [...startup, ...hash]) t.diagnostic(row.join(' | '))
   await page.locator('#compare-cpython').scrollIntoViewIfNeeded()
   await screenshot(t, page, '5b-compare-cpython')
   assertNoErrors(errors)
