@@ -61,6 +61,7 @@ test('conclab: bad input is one line and a non-zero exit, never a stack trace', 
       [['run', ...small, '--mode', 'pool', '--params', '{"rounds":'], /--params.*not JSON/],
       [['run', '--mode', 'pool', '--url', url], /required option '-w, --workload <name>'/],
       [['run', ...small, '--mode', 'pool', '--json', '--csv'], /cannot be used with/],
+      [['compare', ...small, '--mode', 'pool', '--cpython', '--csv'], /option '--cpython' cannot be used with option '--csv'/],
       [['runn'], /unknown command 'runn'.*Did you mean run/],
       [['jobs', '--url', 'localhost'], /bad --url 'localhost'/],
       [['watch', 'no-such-job', '--url', url], /job no-such-job: .*\(404 JOB_NOT_FOUND\)/]

@@ -1,5 +1,6 @@
 import type { Comparison as CompareAnswer, ScalingFit } from '../labs/compare-schema.js'
 import { EXIT } from './cli-error.js'
+import { renderCpythonPart } from './cpython-compare.js'
 import { paramsOf, warmupOf, type SpecOptions } from './job-spec.js'
 import type { Streams } from './job-output.js'
 import { fixed, orDash } from './number-format.js'
@@ -9,6 +10,8 @@ import { renderTable, type OutputFormat, type TableModel } from './table-render.
 export interface CompareOptions extends Omit<SpecOptions, 'concurrency'> {
   mode?: string[]
   concurrency?: number[]
+  /** also run python/compare.py on the service's CPython after the Node runs (the answer's cpython field) */
+  cpython?: boolean
   format: OutputFormat
   quiet: boolean
 }
@@ -29,7 +32,8 @@ export function compareBody (options: CompareOptions): Record<string, unknown> {
     gil: options.gil,
     warmup: warmupOf(options),
     modes: options.mode,
-    concurrency: options.concurrency
+    concurrency: options.concurrency,
+    cpython: options.cpython
   }).filter(([, value]) => value !== undefined))
 }
 
@@ -55,7 +59,8 @@ export function scalingModel (answer: CompareAnswer): TableModel {
   }
 }
 
-export function renderCompare (answer: CompareAnswer, format: OutputFormat): string {
+/** The Node tables; with `cpython`, the answer's CPython part after them (JSON: the whole answer; CSV: the Node rows only). */
+export function renderCompare (answer: CompareAnswer, format: OutputFormat, { cpython = false } = {}): string {
   if (format === 'json') return JSON.stringify(answer)
   if (format === 'csv') return renderTable(rowsModel(answer), 'csv')
   const sections = [
@@ -72,13 +77,16 @@ export function renderCompare (answer: CompareAnswer, format: OutputFormat): str
   for (const row of answer.rows) for (const warning of row.warnings) notes.push(`warning: ${row.mode} at ${row.concurrency}: ${warning}`)
   for (const skip of answer.skipped) notes.push(`skipped ${skip.mode} at ${skip.concurrency}: ${skip.reason}`)
   if (notes.length > 0) sections.push(notes.join(format === 'md' ? '  \n' : '\n'))
+  if (cpython) sections.push(...renderCpythonPart(answer.cpython, format))
   return sections.join('\n\n')
 }
 
 export async function compareCommand (client: ServiceClient, options: CompareOptions, { stdout, stderr }: Streams): Promise<number> {
-  if (!options.quiet) stderr.write('conclab: compare: the service runs every mode and level one after another; the answer comes when all have ended\n')
+  if (!options.quiet) {
+    stderr.write(`conclab: compare: the service runs every mode and level one after another${options.cpython ? ', then python/compare.py on CPython' : ''}; the answer comes when all have ended\n`)
+  }
   const answer = await client.json<CompareAnswer>('POST', '/experiments/compare', 'compare', { body: compareBody(options) })
-  stdout.write(`${renderCompare(answer, options.format)}\n`)
+  stdout.write(`${renderCompare(answer, options.format, { cpython: options.cpython ?? false })}\n`)
   const unfinished = answer.rows.filter((row) => row.status !== 'succeeded')
   for (const row of unfinished) stderr.write(`conclab: ${row.mode} at ${row.concurrency} ended ${row.status}${row.error ? `: ${row.error.code}: ${row.error.message}` : ''}\n`)
   return unfinished.length > 0 ? EXIT.failed : EXIT.ok

@@ -116,6 +116,9 @@ Examples:
     .description('POST /experiments/compare: every mode at several concurrency levels against inline, with speedup, efficiency and the scaling-law fit')
     .option('-m, --mode <modes>', 'comma-separated modes (default: every mode the service can run)', list)
     .option('-c, --concurrency <levels>', 'comma-separated levels (default 1, 2 and the cores)', integerList)
+    // Not with --csv: its one table is the Node rows, and the CPython part would be dropped without a word.
+    .addOption(new Option('--cpython', 'then the same on CPython (python/compare.py on the service: thread and process-pool start-up per start method, the hash tasks through ThreadPoolExecutor and ProcessPoolExecutor), printed after the Node tables')
+      .conflicts(['csv']))
     .option('-q, --quiet', 'no note on stderr')))
   compare.action(act(compare, (client, format) => {
     const options = compare.opts<Parameters<typeof compareCommand>[1]>()

@@ -16,6 +16,7 @@ import { listenTestApp, submitJob, waitFor } from '../support/app.js'
 import { repoRoot, runCli, runCliOnTerminal, runCommand, STACK_FRAME, startCli } from '../support/cli.js'
 import { codeBlocks, isShell, where } from '../support/docs-markdown.js'
 import { external } from '../support/external.js'
+import { pythonForTests } from '../support/python.js'
 
 /** what cli-progress draws: its bar characters, and the escape codes that hide the cursor and redraw the line */
 const BAR = /[\u2588\u2591]{10,}/
@@ -166,6 +167,20 @@ test('conclab against a started service', { timeout: 300_000 }, async (t) => {
     assert.deepEqual(json.rows.map((row: { mode: string, concurrency: number }) => `${row.mode}@${row.concurrency}`), ['inline@1', 'async@1', 'async@2'])
   })
 
+  await t.test('compare --cpython: python/compare.py\'s start-up and hash tables after the Node rows', { skip: (await pythonForTests()).skip }, async (t) => {
+    const result = await timed('compare --cpython', runCli(t, ['compare', '--workload', 'hash', '--mode', 'threads,processes', '--concurrency', '1,2', '--tasks', '8',
+      '--param', 'bytes=65536', '--param', 'rounds=2', '--cpython', '--quiet', '--url', url]))
+    assert.equal(result.code, 0, result.stderr)
+    const nodeRows = result.stdout.indexOf('│ mode ')
+    const title = result.stdout.search(/^cpython · Python 3\.\d+\.\d+\S* \((gil|free-threaded)\) · python\/compare\.py · \d+ cores, default start method \w+ · /m)
+    assert.ok(nodeRows >= 0 && title > nodeRows, `the CPython part after the Node rows:\n${result.stdout}`)
+    assert.match(result.stdout, /│ start-up ms +│ 1 worker │ 2 workers │/)
+    assert.match(result.stdout, /│ threading\.Thread \(min of 5\) +│ +[\d.]+ │ +[\d.]+ │/)
+    assert.match(result.stdout, /│ (fork|spawn) \(ProcessPoolExecutor\) +│ +[\d.]+ │ +[\d.]+ │/)
+    assert.match(result.stdout, /│ executor +│ start +│ workers │ input +│ start-up ms │ wall ms │ tasks\/s │/)
+    assert.match(result.stdout, /│ ProcessPoolExecutor │ spawn │ +2 │ seeded +│/)
+  })
+
   await t.test('--token and CONCLAB_TOKEN are sent as Authorization: Bearer', async (t) => {
     const secured = await listenTestApp(t, { API_TOKEN: 'a-token-of-sixteen-chars-or-more' })
     const refused = await runCli(t, ['jobs', '--url', secured.url])
@@ -188,7 +203,13 @@ test('conclab against a started service', { timeout: 300_000 }, async (t) => {
     const blocks = codeBlocks('docs/cli.md').filter((block) => isShell(block) && DOCS_RUN_HERE.test(block.notRun ?? ''))
     assert.ok(blocks.length >= 4, `blocks marked to run here: ${blocks.length}`)
     const address = url.replace(/^http:\/\//, '')
+    // a --cpython block's tables need python3 (pythonForTests: a laptop without it skips; CI fails instead)
+    const noPython = (await pythonForTests()).skip
     for (const block of blocks) {
+      if (noPython && /--cpython\b/.test(block.code)) {
+        t.diagnostic(`${where(block)}: not run: ${noPython}`)
+        continue
+      }
       const code = block.code.replace(/\b(?:localhost|127\.0\.0\.1):3000\b/g, address)
       const result = await timed(where(block), runCommand(t, 'bash', ['-eo', 'pipefail', '-c', `exec 2>&1\n${code}`], { env: { CONCLAB_URL: url }, cwd: repoRoot }))
       const output = result.stdout // stderr went to stdout (exec 2>&1), in the order a terminal shows them
