@@ -92,6 +92,8 @@ export const ConfigSchema = Type.Object({
   MAX_SSE_STREAMS_PER_JOB: limit(10, 1, 100_000, 'open event streams of one job at once; beyond it 429 TOO_MANY_STREAMS'),
   SIM_MAX_DELAY_MS: limit(10_000, 0, 3_600_000, '/sim/delay and net: largest delay (ms + jitterMs); 10 s as go-httpbin'),
   SIM_MAX_BYTES: limit(MiB, 0, 1024 * MiB, '/sim/delay and net: largest response body; 1 MiB as go-httpbin'),
+  CANCEL_GRACE_MS: limit(500, 0, 60_000,
+    'on cancel, how long a file task already running in a worker thread may take to finish before its thread is terminated (terminating it mid-I/O leaks the file descriptor); 0: terminate at once'),
   INLINE_YIELD_MS: limit(50, 1, 60_000,
     'inline and async modes give the event loop a turn after a task once this long has passed, so cancel, timeouts and progress still work'),
   PROGRESS_INTERVAL_MS: limit(100, 10, 60_000, 'least time between two progress events of a job'),

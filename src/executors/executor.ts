@@ -22,8 +22,13 @@ export interface ExecutionPlan {
    * thread, called as the task is dispatched; the mode sends them with the task to wherever it runs
    */
   inputOf?: (index: number) => Uint8Array
-  /** aborted on cancel, timeout or shutdown: stop dispatching and tear down at once */
+  /** aborted on cancel, timeout or shutdown: stop dispatching and tear down at once (but see cancelGraceMs) */
   signal: AbortSignal
+  /**
+   * after `signal` aborts, how long a task already running in a worker thread may take to finish before the thread
+   * is terminated (CANCEL_GRACE_MS for a workload that finishesTaskOnCancel, else 0: at once)
+   */
+  cancelGraceMs: number
   /** called as outcomes arrive; every task reported exactly once, unless the job was stopped */
   onOutcomes: (outcomes: TaskOutcome[]) => void
   /**

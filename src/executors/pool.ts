@@ -14,7 +14,9 @@ import { TaskCursor } from './task-cursor.js'
  * AbortSignal, so piscina drops queued dispatches and terminates the thread of a running one (then replaces it).
  * piscina never shares a thread with an abortable task, so with more tasks per thread the signal would silently cap
  * concurrency at the pool size; there the cancel is cooperative instead: a stop cell in shared memory that threads
- * read before each task (a task already running finishes).
+ * read before each task (a task already running finishes). A workload whose task must not be cut mid-I/O (the file
+ * workload: a thread terminated mid fs.promises call leaks its fd) gets both: the stop cell at once, and the abort
+ * CANCEL_GRACE_MS later for a dispatch still running then (plan.cancelGraceMs).
  * A dispatch whose thread dies fails all of its tasks; the pool replaces the thread and the job goes on.
  */
 async function runPool (plan: ExecutionPlan, { pool }: ModeRuntime): Promise<ExecutionResult> {
@@ -34,11 +36,20 @@ async function runPool (plan: ExecutionPlan, { pool }: ModeRuntime): Promise<Exe
   const lanes = Math.min(plan.concurrency, Math.ceil(plan.tasks / (plan.batch === 'auto' ? 1 : plan.batch)))
   const sizer = new BatchSizer({ setting: plan.batch, lanes, targetMs: plan.autoBatchMs, maxBatch: plan.maxBatch })
   const abortable = pool.tasksPerThread === 1
-  // The stop cell only where the signal cannot be used: a SharedArrayBuffer in a dispatch message makes the
-  // receiving thread build a new buffer object for it, on every dispatch.
-  const stop = abortable ? undefined : new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT)
-  const onAbort = () => { if (stop) Atomics.store(new Int32Array(stop), 0, 1) }
+  const graceful = plan.cancelGraceMs > 0
+  // The stop cell only where the signal cannot be used, or must wait (a task that may finish on cancel): a
+  // SharedArrayBuffer in a dispatch message makes the receiving thread build a new buffer object for it, every dispatch.
+  const stop = abortable && !graceful ? undefined : new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT)
+  // What piscina is given: the job's signal, or for a graceful cancel one that follows it CANCEL_GRACE_MS later (the
+  // stop cell ends each dispatch after its running task; piscina terminates the thread of one that has not by then).
+  const terminate = graceful ? new AbortController() : undefined
+  let graceTimer: NodeJS.Timeout | undefined
+  const onAbort = () => {
+    if (stop) Atomics.store(new Int32Array(stop), 0, 1)
+    if (terminate) graceTimer = setTimeout(() => terminate.abort(), plan.cancelGraceMs)
+  }
   plan.signal.addEventListener('abort', onAbort, { once: true })
+  const dispatchSignal = abortable ? (terminate?.signal ?? plan.signal) : undefined
   let deaths = 0
   const runStartedAt = epochNow()
   plan.window?.started()
@@ -55,7 +66,7 @@ async function runPool (plan: ExecutionPlan, { pool }: ModeRuntime): Promise<Exe
         const task: PoolTask = stop ? { job: plan.job, indices, stop } : { job: plan.job, indices }
         // Shipped input: made here as the dispatch leaves, copied into the pool thread with it (structured clone).
         if (plan.inputOf) task.inputs = indices.map(plan.inputOf)
-        const outcomes = await pool.run(task, abortable ? plan.signal : undefined)
+        const outcomes = await pool.run(task, dispatchSignal)
         for (const outcome of outcomes) outcome.dueAt = arrivals ? scheduledAt(arrivals, runStartedAt, outcome.index) : takenAt
         sizer.observe(outcomes)
         plan.onOutcomes(outcomes)
@@ -68,6 +79,7 @@ async function runPool (plan: ExecutionPlan, { pool }: ModeRuntime): Promise<Exe
     }
   }
   await Promise.all(Array.from({ length: lanes }, lane))
+  clearTimeout(graceTimer)
   plan.window?.ended()
   plan.signal.removeEventListener('abort', onAbort)
   return { startupMs, teardownMs: 0, workerDeaths: deaths, dispatches: sizer.dispatches }

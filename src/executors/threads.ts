@@ -31,9 +31,13 @@ const runThreads = (plan: ExecutionPlan) => new Promise<ExecutionResult>((resolv
   let deaths = 0
   let lastDeath = ''
 
+  // Cancel: no thread claims another task; a running one ends with its thread (at once), or — for a workload whose
+  // task must not be cut mid-I/O (plan.cancelGraceMs) — may finish and say 'done' first, up to the grace.
+  let graceTimer: NodeJS.Timeout | undefined
   const stop = () => {
     Atomics.store(cells, ThreadControl.STOP, 1)
-    group.kill()
+    if (plan.cancelGraceMs > 0) graceTimer = setTimeout(() => group.kill(), plan.cancelGraceMs)
+    else group.kill()
   }
 
   const group: WorkerGroup<ThreadToMain> = new WorkerGroup<ThreadToMain>(threadsMode.name, {
@@ -73,6 +77,7 @@ const runThreads = (plan: ExecutionPlan) => new Promise<ExecutionResult>((resolv
       }
     },
     onAllGone: () => {
+      clearTimeout(graceTimer)
       plan.signal.removeEventListener('abort', stop)
       const result: ExecutionResult = {
         startupMs,

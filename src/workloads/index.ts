@@ -44,6 +44,7 @@ export const workloads: Record<WorkloadName, Workload> = {
     prepare: prepareFileJob,
     memoryBytes: fileMemory,
     sweep: sweepOrphanedFileDirs,
+    finishesTaskOnCancel: true,
     task: taskFunctions.file
   }
 }

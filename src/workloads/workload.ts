@@ -104,5 +104,11 @@ export interface Workload<P = any> {
   taskInput?: (params: P, source: TaskInputSource, index: number) => Uint8Array
   /** at start-up: removes what `prepare` made for services that are gone (they could not clean up); the paths removed */
   sweep?: () => Promise<string[]>
+  /**
+   * On cancel, a task already running in a worker thread is let finish (up to CANCEL_GRACE_MS) before its thread is
+   * terminated: terminating a thread while its fs.promises work is in flight leaks the file descriptor that work
+   * opened (Node 20 and 24), and the file's blocks with it once its directory is removed.
+   */
+  finishesTaskOnCancel?: boolean
   task: TaskFunction<P>
 }
